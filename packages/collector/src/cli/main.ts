@@ -1,0 +1,324 @@
+import { basename, resolve as resolvePath } from "node:path";
+import type { Profile } from "@perforator/profile";
+import { Command, CommanderError, Option } from "commander";
+import { writeFileAtomic } from "../record/atomic.js";
+import type { SessionDeps } from "../record/deps.js";
+import { encodePprof, encodeProfile, renderHtml } from "../record/output.js";
+import { serveProfile } from "../record/serve.js";
+import { record } from "../record/session.js";
+import {
+  CliError,
+  defaultOutputName,
+  EXIT,
+  type ListenAddress,
+  type OutputFormat,
+  parseDuration,
+  parseFormat,
+  parseFreq,
+  parseListenAddress,
+  parsePids,
+  UsageError,
+} from "./args.js";
+import { loadProfileFile } from "./load.js";
+import { progressLine, summaryLines } from "./report.js";
+import { collectorVersion } from "./version.js";
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Provides the sampler, Python detection and resolver; defaults to this package's real ones. */
+  deps?: () => Promise<SessionDeps>;
+  /** Resolves when the user asks to stop (SIGINT/SIGTERM); the CLI installs handlers when omitted. */
+  interrupts?: InterruptSource;
+}
+
+export interface InterruptSource {
+  /** Aborted on the first SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+function processInterrupts(stderr: NodeJS.WritableStream): InterruptSource {
+  const ac = new AbortController();
+  let count = 0;
+  const handler = (sig: NodeJS.Signals) => {
+    count++;
+    if (count === 1) {
+      ac.abort();
+      return;
+    }
+    stderr.write(`\nperforator: ${sig} again: exiting without writing\n`);
+    process.exit(130);
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: ac.signal,
+    dispose() {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}
+
+function waitForAbort(signal: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    if (signal.aborted) r();
+    else signal.addEventListener("abort", () => r(), { once: true });
+  });
+}
+
+interface OutputChoice {
+  serve?: ListenAddress;
+  output?: string;
+}
+
+function outputChoice(opts: { output?: string; serve?: string | true }, defaultServe = ":9006"): OutputChoice {
+  if (opts.output !== undefined && opts.serve !== undefined) {
+    throw new UsageError(
+      "--output and --serve cannot be used together: write a file with -o FILE or serve with -S :PORT",
+    );
+  }
+  if (opts.serve !== undefined) return { serve: parseListenAddress(opts.serve === true ? defaultServe : opts.serve) };
+  if (opts.output !== undefined) {
+    if (opts.output.trim() === "") throw new UsageError('invalid value for --output: "" is not a file name');
+    return { output: opts.output };
+  }
+  return {};
+}
+
+/** Writes or serves a finished profile; `onReady` gets the line for the summary (path or URL). */
+async function deliver(d: {
+  interrupts: InterruptSource;
+  profile: Profile;
+  choice: OutputChoice;
+  format: OutputFormat;
+  title: string;
+  fallbackName: string;
+  onReady: (line: string) => void;
+  baseline?: Profile;
+}): Promise<void> {
+  const { interrupts, profile, choice, format, title, fallbackName, onReady, baseline } = d;
+  if (choice.serve) {
+    const html = await renderHtml(profile, { title, ...(baseline ? { baseline } : {}) });
+    let pprof: Uint8Array | undefined;
+    try {
+      pprof = await encodePprof(profile);
+    } catch {
+      pprof = undefined;
+    }
+    const server = await serveProfile(choice.serve, { html, ...(pprof ? { pprof } : {}) });
+    onReady(`flamegraph at ${server.url} (Ctrl-C to stop serving)`);
+    const fresh = new AbortController();
+    // The recording may already have consumed the first Ctrl-C: serving waits for the next one.
+    const once = () => fresh.abort();
+    process.once("SIGINT", once);
+    process.once("SIGTERM", once);
+    await Promise.race([
+      waitForAbort(fresh.signal),
+      ...(interrupts.signal.aborted ? [] : [waitForAbort(interrupts.signal)]),
+    ]);
+    process.off("SIGINT", once);
+    process.off("SIGTERM", once);
+    await server.close();
+    return;
+  }
+  const path = choice.output ?? fallbackName;
+  const bytes = await encodeProfile(profile, format, { title, ...(baseline ? { baseline } : {}) });
+  try {
+    writeFileAtomic(path, bytes);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new CliError(`cannot write ${path}: ${e.message}; choose another path with -o FILE`, EXIT.failure);
+  }
+  onReady(`wrote ${resolvePath(path)} (${bytes.length.toLocaleString("en-US")} bytes, ${format})`);
+}
+
+interface RecordFlags {
+  pid?: number[];
+  wholeSystem?: boolean;
+  freq: string;
+  duration?: string;
+  format: string;
+  output?: string;
+  serve?: string | true;
+}
+
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command();
+  const version = collectorVersion();
+  program
+    .name("perforator")
+    .description("Low-overhead eBPF CPU profiler with Python 3.11-3.13 stacks")
+    .version(version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s.replace(/^error:/, "perforator: error:")),
+    });
+
+  program
+    .command("record")
+    .description("record CPU stacks of processes, the whole system, or a command, then write or serve a flamegraph")
+    .usage("[options] (--pid PID | --whole-system | -- COMMAND [ARGS...])")
+    .addOption(
+      new Option("-p, --pid <pid>", "process id to profile; repeat or comma-separate for several").argParser(
+        (v: string, prev?: number[]) => parsePids(v, prev ?? []),
+      ),
+    )
+    .option("-a, --whole-system", "profile every process on the machine")
+    .option("-F, --freq <hz>", "sampling frequency in Hz (1..10000)", "99")
+    .option("-d, --duration <duration>", "stop after this long, e.g. 500ms, 30s, 1m, 1h (default: until Ctrl-C)")
+    .option("-f, --format <format>", "output format: html, pprof, folded, json", "html")
+    .option("-o, --output <file>", "output file (default: perforator.html, .pb.gz, .folded or .json by format)")
+    .option(
+      "-S, --serve [addr]",
+      "serve the flamegraph over HTTP at [HOST]:PORT instead of writing a file (default :9006)",
+    )
+    .argument("[command...]", "command to launch and profile until it exits (after --)")
+    .action(async (command: string[], flags: RecordFlags) => {
+      const freqHz = parseFreq(flags.freq);
+      const durationMs = flags.duration !== undefined ? parseDuration(flags.duration) : undefined;
+      const format = parseFormat(flags.format);
+      const choice = outputChoice(flags);
+      const pids = flags.pid ?? [];
+      if (!flags.wholeSystem && pids.length === 0 && command.length === 0) {
+        throw new UsageError(
+          "no profiling target defined: pass --pid PID, --whole-system, or -- COMMAND ARGS (see perforator record --help)",
+        );
+      }
+      if (flags.wholeSystem && pids.length > 0) {
+        throw new UsageError(
+          "--whole-system and --pid cannot be used together: --whole-system already includes every pid",
+        );
+      }
+      const { loadRealDeps } = await import("../record/real-deps.js");
+      const interrupts = io.interrupts ?? processInterrupts(io.stderr);
+      try {
+        const isTty = io.stderr.isTTY === true;
+        const result = await record(
+          {
+            pids,
+            wholeSystem: flags.wholeSystem === true,
+            freqHz,
+            ...(durationMs !== undefined ? { durationMs } : {}),
+            ...(command.length > 0 ? { command } : {}),
+            signal: interrupts.signal,
+            collectorVersion: version,
+            warn: (m) => io.stderr.write(`${isTty ? "\r\x1b[K" : ""}perforator: warning: ${m}\n`),
+            onProgress: isTty
+              ? (p) => io.stderr.write(`\r\x1b[K${progressLine(p.elapsedMs, p.samples, p.lost)}`)
+              : undefined,
+          },
+          io.deps ?? loadRealDeps,
+        );
+        if (isTty) io.stderr.write("\r\x1b[K");
+        const title = `perforator record ${new Date(result.profile.timeNanos / 1e6).toISOString()}`;
+        await deliver({
+          interrupts,
+          profile: result.profile,
+          choice,
+          format,
+          title,
+          fallbackName: defaultOutputName(format),
+          onReady: (line) => {
+            for (const l of summaryLines(result.stats, line)) io.stderr.write(`${l}\n`);
+          },
+        });
+      } finally {
+        interrupts.dispose();
+      }
+    });
+
+  program
+    .command("view")
+    .description("render a profile file (pprof .pb/.pb.gz, folded, perforator json) as a flamegraph page")
+    .argument("<file>", "profile file")
+    .option("-o, --output <file>", "write the page to this file (default: perforator-view.html)")
+    .option("-S, --serve [addr]", "serve the page over HTTP at [HOST]:PORT (default :9006)")
+    .action(async (file: string, flags: { output?: string; serve?: string | true }) => {
+      const choice = outputChoice(flags);
+      const profile = await loadProfileFile(file);
+      const interrupts = io.interrupts ?? processInterrupts(io.stderr);
+      try {
+        await deliver({
+          interrupts,
+          profile,
+          choice,
+          format: "html",
+          title: basename(file),
+          fallbackName: "perforator-view.html",
+          onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
+        });
+      } finally {
+        interrupts.dispose();
+      }
+    });
+
+  program
+    .command("diff")
+    .description("compare two profiles: the flamegraph of TARGET coloured by the change from BASE")
+    .argument("<base>", "baseline profile file (before)")
+    .argument("<target>", "profile file to compare (after)")
+    .option("-o, --output <file>", "write the page to this file (default: perforator-diff.html)")
+    .option("-S, --serve [addr]", "serve the page over HTTP at [HOST]:PORT (default :9006)")
+    .action(async (base: string, target: string, flags: { output?: string; serve?: string | true }) => {
+      const choice = outputChoice(flags);
+      const baseline = await loadProfileFile(base);
+      const profile = await loadProfileFile(target);
+      const interrupts = io.interrupts ?? processInterrupts(io.stderr);
+      try {
+        await deliver({
+          interrupts,
+          profile,
+          choice,
+          format: "html",
+          title: `${basename(base)} → ${basename(target)}`,
+          fallbackName: "perforator-diff.html",
+          onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
+          baseline,
+        });
+      } finally {
+        interrupts.dispose();
+      }
+    });
+
+  program.action(() => {
+    program.outputHelp({ error: true });
+    setExit(EXIT.usage);
+  });
+  return program;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
+        return EXIT.ok;
+      }
+      return EXIT.usage;
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`perforator: error: ${err.message}\n(run with --help for usage)\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof CliError) {
+      io.stderr.write(`perforator: error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    io.stderr.write(`perforator: internal error: ${e.stack ?? String(err)}\n`);
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The pieces a recording session orchestrates, as interfaces. The real implementations live in
+ * src/sampler (eBPF), src/python (CPython detection) and src/stacks (symbolization); tests of the
+ * session's own logic can pass other implementations of the same interfaces.
+ */
+import type { Frame } from "@perforator/profile";
+
+export interface RawPyFrame {
+  codeAddr: bigint;
+  instrOffset: number;
+  guard: number;
+  flags: number;
+}
+
+export interface RawStack {
+  pid: number;
+  tid: number;
+  threadName: string;
+  processName: string;
+  count: number;
+  kernel: bigint[];
+  user: bigint[];
+  python: RawPyFrame[];
+  pyStatus: number;
+}
+
+export interface FlushResult {
+  stacks: RawStack[];
+  /** Samples the kernel or the ring buffer dropped since the last flush. */
+  lost: number;
+  /** Stacks the sampler had to drop (map full, failed walks) since the last flush. */
+  drops: number;
+}
+
+export interface SamplerHandle {
+  addPid(pid: number): unknown;
+  addPython(pid: number, config: unknown): unknown;
+  flush(): FlushResult | Promise<FlushResult>;
+  stop(): unknown;
+}
+
+export interface SamplerStartOptions {
+  freqHz: number;
+  pids?: number[];
+  wholeSystem?: boolean;
+}
+
+export type PythonDetection =
+  | { version: string; libPath: string; runtimeAddr: bigint; bpfConfig: unknown }
+  | { unsupported: string }
+  | null;
+
+export interface StackResolverHandle {
+  resolve(raw: RawStack): Frame[];
+}
+
+export interface SessionDeps {
+  startSampler(opts: SamplerStartOptions): Promise<SamplerHandle>;
+  detectPython(pid: number): PythonDetection | Promise<PythonDetection>;
+  createStackResolver(): StackResolverHandle;
+}

@@ -1,0 +1,342 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { type Frame, type Profile, ProfileBuilder, WELL_KNOWN_LABELS } from "@perforator/profile";
+import { CliError, EXIT } from "../cli/args.js";
+import type { RawStack, SamplerHandle, SessionDeps, StackResolverHandle } from "./deps.js";
+import { checkPrivileges, NEED_PRIVILEGES_MESSAGE } from "./privileges.js";
+
+export interface RecordOptions {
+  pids: number[];
+  wholeSystem: boolean;
+  freqHz: number;
+  /** Stop after this many milliseconds; undefined = until aborted / targets exit. */
+  durationMs?: number;
+  /** Launch this command and profile it until it exits. */
+  command?: string[];
+  /** Aborting stops the recording (SIGINT / SIGTERM); what was collected is still returned. */
+  signal?: AbortSignal;
+  /** How often stacks are pulled from the sampler, resolved and accumulated. Default 1000 ms. */
+  flushIntervalMs?: number;
+  /** Called after every flush. */
+  onProgress?: (p: Progress) => void;
+  /** Warnings and notices for the user (one line each). */
+  warn?: (message: string) => void;
+  /** Skip the privilege check (for tests with a user-space sampler). */
+  skipPrivilegeCheck?: boolean;
+  collectorVersion?: string;
+}
+
+export interface Progress {
+  elapsedMs: number;
+  samples: number;
+  lost: number;
+}
+
+export type StopReason = "duration" | "signal" | "targets-exited" | "command-exited";
+
+export interface RecordStats {
+  samples: number;
+  lost: number;
+  drops: number;
+  durationMs: number;
+  freqHz: number;
+  processes: Map<number, string>;
+  threads: Set<string>;
+  /** pid → Python version for every interpreter the sampler walks. */
+  pythons: Map<number, string>;
+  /** Unsupported versions seen (one warning each). */
+  unsupportedPythons: Set<string>;
+  stopReason: StopReason;
+  child?: { pid: number; code: number | null; signal: NodeJS.Signals | null };
+  /** Stacks that could not be symbolized at all (process gone before its first flush). */
+  unresolved: number;
+}
+
+export interface RecordResult {
+  profile: Profile;
+  stats: RecordStats;
+}
+
+const hex = (a: bigint) => `0x${a.toString(16)}`;
+
+/** Whether /proc/PID exists and is not a zombie. */
+export function processAlive(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return false;
+  }
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state !== "Z" && state !== "X";
+}
+
+function processComm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+/** When the resolver cannot read a process any more (it exited), keep the sample with raw addresses. */
+function fallbackFrames(raw: RawStack): Frame[] {
+  const frames: Frame[] = [];
+  for (let i = raw.user.length - 1; i >= 0; i--) {
+    frames.push({ name: hex(raw.user[i]!), file: "", line: 0, kind: "native", module: "" });
+  }
+  for (let i = raw.kernel.length - 1; i >= 0; i--) {
+    frames.push({ name: hex(raw.kernel[i]!), file: "", line: 0, kind: "kernel", module: "[kernel]" });
+  }
+  if (frames.length === 0)
+    frames.push({ name: raw.processName || "[unknown]", file: "", line: 0, kind: "other", module: "" });
+  return frames;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * One `perforator record` session: checks, starts the sampler, detects Python interpreters, flushes
+ * and symbolizes every interval into one profile, stops on duration / signal / target exit, and always
+ * returns what was collected.
+ */
+export async function record(
+  opts: RecordOptions,
+  getDeps: SessionDeps | (() => Promise<SessionDeps>),
+): Promise<RecordResult> {
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`perforator: warning: ${m}\n`));
+  const command = opts.command && opts.command.length > 0 ? opts.command : undefined;
+  if (!opts.wholeSystem && opts.pids.length === 0 && !command) {
+    throw new CliError("no profiling target defined: pass --pid PID, --whole-system, or -- COMMAND", EXIT.usage);
+  }
+  if (!opts.skipPrivilegeCheck && !checkPrivileges().ok) throw new CliError(NEED_PRIVILEGES_MESSAGE, EXIT.failure);
+  for (const pid of opts.pids) {
+    if (!processAlive(pid)) {
+      throw new CliError(
+        `no process with PID ${pid}: check the id with 'ps -p ${pid}' or 'pgrep -a NAME'`,
+        EXIT.noTarget,
+      );
+    }
+  }
+
+  const deps = typeof getDeps === "function" ? await getDeps() : getDeps;
+  const freqHz = opts.freqHz;
+  const periodNs = 1e9 / freqHz;
+  const flushEvery = opts.flushIntervalMs ?? 1000;
+  const startedAt = Date.now();
+  const stats: RecordStats = {
+    samples: 0,
+    lost: 0,
+    drops: 0,
+    durationMs: 0,
+    freqHz,
+    processes: new Map(),
+    threads: new Set(),
+    pythons: new Map(),
+    unsupportedPythons: new Set(),
+    stopReason: "signal",
+    unresolved: 0,
+  };
+
+  let sampler: SamplerHandle;
+  try {
+    sampler = await deps.startSampler({ freqHz, pids: opts.pids, wholeSystem: opts.wholeSystem });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code === "ENEEDSPRIV") throw new CliError(NEED_PRIVILEGES_MESSAGE, EXIT.failure);
+    throw new CliError(`could not start the eBPF sampler: ${e.message ?? String(err)}`, EXIT.failure);
+  }
+
+  const stop = new AbortController();
+  const stopWith = (reason: StopReason) => {
+    if (!stop.signal.aborted) {
+      stats.stopReason = reason;
+      stop.abort();
+    }
+  };
+  const onAbort = () => stopWith("signal");
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  if (opts.signal?.aborted) stopWith("signal");
+  const timer = opts.durationMs !== undefined ? setTimeout(() => stopWith("duration"), opts.durationMs) : undefined;
+
+  const resolver: StackResolverHandle = deps.createStackResolver();
+  const builder = new ProfileBuilder(
+    [
+      { type: "samples", unit: "count" },
+      { type: "cpu", unit: "nanoseconds" },
+    ],
+    {
+      defaultSampleType: 1,
+      period: periodNs,
+      periodType: { type: "cpu", unit: "nanoseconds" },
+      timeNanos: startedAt * 1e6,
+    },
+  );
+
+  // Python detection: targets up front, new pids as they show up (whole-system, launched command).
+  const pyChecked = new Map<number, number>(); // pid → attempts so far
+  const pyDone = new Set<number>();
+  const detect = async (pid: number) => {
+    if (pyDone.has(pid)) return;
+    const attempts = (pyChecked.get(pid) ?? 0) + 1;
+    pyChecked.set(pid, attempts);
+    let found: Awaited<ReturnType<SessionDeps["detectPython"]>>;
+    try {
+      found = await deps.detectPython(pid);
+    } catch (err) {
+      pyDone.add(pid);
+      if (processAlive(pid)) warn(`could not inspect process ${pid} for Python: ${(err as Error).message}`);
+      return;
+    }
+    if (found === null) {
+      // A just-launched command may not have mapped libpython yet: look again for a few flushes.
+      if (attempts >= 5 || pid !== childPid) pyDone.add(pid);
+      return;
+    }
+    pyDone.add(pid);
+    if ("unsupported" in found) {
+      if (!stats.unsupportedPythons.has(found.unsupported)) {
+        stats.unsupportedPythons.add(found.unsupported);
+        warn(
+          `Python ${found.unsupported} (pid ${pid}) is not supported (3.11, 3.12 and 3.13 are): its stacks are recorded as native frames only`,
+        );
+      }
+      return;
+    }
+    try {
+      await sampler.addPython(pid, found.bpfConfig);
+      stats.pythons.set(pid, found.version);
+    } catch (err) {
+      warn(`could not enable Python stacks for pid ${pid} (Python ${found.version}): ${(err as Error).message}`);
+    }
+  };
+
+  let child: ChildProcess | undefined;
+  let childPid: number | undefined;
+  const targets = new Set(opts.pids);
+  let childExited: Promise<void> | undefined;
+  if (command) {
+    child = spawn(command[0]!, command.slice(1), { stdio: "inherit" });
+    const c = child;
+    const spawned = new Promise<void>((resolve, reject) => {
+      c.once("spawn", () => resolve());
+      c.once("error", (err) => reject(err));
+    });
+    try {
+      await spawned;
+    } catch (err) {
+      clearTimeout(timer);
+      await sampler.stop();
+      throw new CliError(`could not run ${command[0]}: ${(err as Error).message}`, EXIT.noTarget);
+    }
+    childPid = c.pid!;
+    stats.child = { pid: childPid, code: null, signal: null };
+    childExited = new Promise<void>((resolve) => {
+      c.once("exit", (code, sig) => {
+        stats.child = { pid: childPid!, code, signal: sig };
+        resolve();
+      });
+    });
+    childExited.then(() => stopWith("command-exited"));
+    await sampler.addPid(childPid);
+  }
+
+  for (const pid of opts.pids) await detect(pid);
+  if (childPid !== undefined) await detect(childPid);
+
+  const ingest = async (stacks: RawStack[]) => {
+    for (const raw of stacks) {
+      if (opts.wholeSystem && !pyChecked.has(raw.pid)) await detect(raw.pid);
+      let frames: Frame[];
+      try {
+        frames = resolver.resolve(raw);
+        if (frames.length === 0) frames = fallbackFrames(raw);
+      } catch {
+        stats.unresolved += raw.count;
+        frames = fallbackFrames(raw);
+      }
+      const tid = String(raw.tid);
+      builder.addFrames(frames, [raw.count, raw.count * periodNs], {
+        [WELL_KNOWN_LABELS.pid]: String(raw.pid),
+        [WELL_KNOWN_LABELS.tid]: tid,
+        [WELL_KNOWN_LABELS.threadName]: raw.threadName,
+        [WELL_KNOWN_LABELS.processName]: raw.processName,
+      });
+      stats.samples += raw.count;
+      if (!stats.processes.has(raw.pid)) stats.processes.set(raw.pid, raw.processName);
+      stats.threads.add(`${raw.pid}/${tid}`);
+    }
+  };
+
+  const flushOnce = async () => {
+    const r = await sampler.flush();
+    stats.lost += r.lost;
+    stats.drops += r.drops;
+    await ingest(r.stacks);
+  };
+
+  let failure: unknown;
+  try {
+    while (!stop.signal.aborted) {
+      await sleep(flushEvery, stop.signal);
+      await flushOnce();
+      if (childPid !== undefined && !pyDone.has(childPid)) await detect(childPid);
+      opts.onProgress?.({ elapsedMs: Date.now() - startedAt, samples: stats.samples, lost: stats.lost });
+      if (!opts.wholeSystem && targets.size > 0 && !child) {
+        for (const pid of targets) if (!processAlive(pid)) targets.delete(pid);
+        if (targets.size === 0) stopWith("targets-exited");
+      }
+    }
+    await flushOnce();
+  } catch (err) {
+    failure = err;
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onAbort);
+    try {
+      await sampler.stop();
+    } catch (err) {
+      warn(`stopping the sampler failed: ${(err as Error).message}`);
+    }
+  }
+  if (failure !== undefined) {
+    // Keep what was collected: the caller writes it and reports the failure.
+    warn(`recording stopped early: ${(failure as Error).message ?? String(failure)}`);
+  }
+  if (child && childExited && child.exitCode === null && child.signalCode === null) {
+    // Stopped by duration or Ctrl-C while the launched command still runs: it was started for this
+    // recording, so end it (SIGTERM, then SIGKILL after 3 s) and report how it exited.
+    child.kill("SIGTERM");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await childExited;
+    clearTimeout(killer);
+  }
+  for (const [pid, name] of stats.processes) if (!name) stats.processes.set(pid, processComm(pid));
+
+  stats.durationMs = Date.now() - startedAt;
+  const meta: Record<string, string> = {
+    collector: `perforator ${opts.collectorVersion ?? ""}`.trim(),
+    hostname: hostname(),
+    frequency_hz: String(freqHz),
+    lost_samples: String(stats.lost),
+    dropped_stacks: String(stats.drops),
+  };
+  if (stats.pythons.size > 0) meta.python_versions = [...new Set(stats.pythons.values())].sort().join(",");
+  if (opts.pids.length > 0) meta.pids = opts.pids.join(",");
+  if (command) meta.command = command.join(" ");
+  const built = builder.build();
+  const profile: Profile = { ...built, durationNanos: stats.durationMs * 1e6, meta: { ...built.meta, ...meta } };
+  return { profile, stats };
+}
