@@ -1,0 +1,150 @@
+/** Helpers for the end-to-end tests: run the built CLI and real workloads, read what it wrote. */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Frame, Profile } from "@perforator/profile";
+
+export const PKG = fileURLToPath(new URL("../../../", import.meta.url));
+export const CLI = join(PKG, "dist/cli.js");
+export const WORKLOADS = join(PKG, "test/workloads");
+export const python = (version: string) => `/root/.pyenv/versions/${version}/bin/python3`;
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node dist/cli.js ARGS` (optionally through a wrapper such as setpriv) and collects its output. */
+export function runCli(
+  args: string[],
+  opts: {
+    wrapper?: string[];
+    cwd?: string;
+    timeoutMs?: number;
+    onStderr?: (text: string, child: ChildProcess) => void;
+  } = {},
+): Promise<CliRun> {
+  const argv = [...(opts.wrapper ?? []), process.execPath, CLI, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? tmp(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      opts.onStderr?.(stderr, child);
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 90_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function tmp(): string {
+  return mkdtempSync(join(tmpdir(), "perforator-e2e-"));
+}
+
+export interface Workload {
+  proc: ChildProcess;
+  pid: number;
+  lines: string[];
+  stop(): void;
+}
+
+/** Starts a workload and waits until it prints a line matching `ready`. */
+export function startWorkload(cmd: string, args: string[], ready: RegExp = /^ready /): Promise<Workload> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const lines: string[] = [];
+    let buf = "";
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`${cmd} ${args.join(" ")} did not become ready in 30 s; output: ${lines.join(" | ")}`));
+    }, 30_000);
+    proc.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      let nl = buf.indexOf("\n");
+      while (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        lines.push(line);
+        if (ready.test(line)) {
+          clearTimeout(timer);
+          resolve({ proc, pid: proc.pid!, lines, stop: () => proc.kill("SIGKILL") });
+        }
+        nl = buf.indexOf("\n");
+      }
+    });
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} ${args.join(" ")} exited with ${code} before it was ready: ${lines.join(" | ")}`));
+    });
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+/** Reads a `-f json` output with the profile package's own deserializer. */
+export async function readJsonProfile(path: string): Promise<Profile> {
+  const mod = (await import("@perforator/profile")) as unknown as Record<string, unknown>;
+  const des = mod.deserializeProfile as ((s: string) => Profile) | undefined;
+  if (typeof des !== "function") throw new Error("@perforator/profile has no deserializeProfile()");
+  return des(readFileSync(path, "utf8"));
+}
+
+export function stacks(
+  p: Profile,
+  valueIndex = 0,
+): { frames: Frame[]; value: number; labels: Profile["samples"][number]["labels"] }[] {
+  return p.samples.map((s) => ({
+    frames: s.stack.map((i) => p.frames[i]!),
+    value: s.values[valueIndex] ?? 0,
+    labels: s.labels,
+  }));
+}
+
+/** Sum of samples whose stack has a frame satisfying `pred` (inclusive time). */
+export function inclusive(p: Profile, pred: (f: Frame) => boolean, within?: (f: Frame) => boolean): number {
+  let t = 0;
+  for (const s of stacks(p)) {
+    if (within && !s.frames.some(within)) continue;
+    if (s.frames.some(pred)) t += s.value;
+  }
+  return t;
+}
+
+export const py = (name: string) => (f: Frame) => f.kind === "python" && f.name === name;
+
+/** Python frames of a stack only, root first, joined with ";" (the nesting a user reads in the flamegraph). */
+export function pythonPath(frames: Frame[]): string {
+  return frames
+    .filter((f) => f.kind === "python")
+    .map((f) => f.name)
+    .join(";");
+}
+
+export function compileNative(dir: string): string {
+  const out = join(dir, "native");
+  execFileSync("gcc", ["-O0", "-fno-omit-frame-pointer", "-o", out, join(WORKLOADS, "native.c")]);
+  return out;
+}
