@@ -1,1 +1,2 @@
-export const PACKAGE = "@perforator/flamegraph";
+/** Framework-free core of the flamegraph viewer: layout, hit testing, colours, search, URL state, canvas renderer. */
+export * from "./core/index.js";

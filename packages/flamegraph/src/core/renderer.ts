@@ -1,0 +1,260 @@
+import { DIFF_GREY, diffColor, kindColor } from "./color.js";
+import type { Layout } from "./layout.js";
+import { rowY } from "./layout.js";
+import type { SearchResult } from "./search.js";
+import { KINDS } from "./tree.js";
+
+export interface RenderInput {
+  layout: Layout;
+  /** Content y (CSS px) shown at the canvas' top edge (the scroll position). */
+  scrollTop: number;
+  /** Visible height in CSS px; the canvas is never taller than this (no browser canvas limits). */
+  viewportHeight: number;
+  search: SearchResult | null;
+  /** Hovered node or -1 */
+  hover: number;
+  /** Colour by diff when the tree has baseline arrays. */
+  diff: boolean;
+  devicePixelRatio: number;
+}
+
+export interface RenderStats {
+  /** Frames drawn as their own rectangle. */
+  drawn: number;
+  /** Runs of sub-pixel frames merged into one rectangle. */
+  aggregated: number;
+  /** Labels drawn. */
+  labels: number;
+  ms: number;
+}
+
+/** Frames narrower than this (CSS px) are not drawn individually; adjacent ones are merged. */
+export const MIN_FRAME_WIDTH = 0.5;
+const LABEL_MIN_WIDTH = 22;
+const FONT = '12px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace';
+const MATCH_COLOR = "hsl(300, 85%, 62%)";
+const DIMMED_COLOR = "hsl(0, 0%, 87%)";
+const AGGREGATE_COLOR = "hsl(0, 0%, 72%)";
+
+/**
+ * Draws a laid-out FlameTree on a 2D canvas. No DOM node per frame: only frames that are at
+ * least MIN_FRAME_WIDTH wide and in the visible rows are drawn; a subtree whose root is too
+ * narrow is skipped in O(1) thanks to the pre-order `end` index.
+ */
+export class FlameRenderer {
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly textWidth = new Map<string, number>();
+  private frameColors: string[] = [];
+  private colorTree: unknown = null;
+  private hatch: CanvasPattern | null = null;
+  private ellipsisWidth = 0;
+
+  constructor(private readonly canvas: HTMLCanvasElement) {
+    const ctx = canvas.getContext("2d", { alpha: false });
+    if (!ctx) throw new Error("Canvas 2D context is not available in this browser: the flamegraph cannot be drawn.");
+    this.ctx = ctx;
+  }
+
+  private measure(s: string): number {
+    let w = this.textWidth.get(s);
+    if (w === undefined) {
+      w = this.ctx.measureText(s).width;
+      if (this.textWidth.size > 50_000) this.textWidth.clear();
+      this.textWidth.set(s, w);
+    }
+    return w;
+  }
+
+  /** Longest prefix of `s` + "…" that fits in `avail` px ("" if not even one char fits). */
+  elide(s: string, avail: number): string {
+    const full = this.measure(s);
+    if (full <= avail) return s;
+    if (avail < this.ellipsisWidth + 4) return "";
+    const avg = full / s.length;
+    let n = Math.min(s.length - 1, Math.floor((avail - this.ellipsisWidth) / avg));
+    while (n > 0) {
+      const cand = `${s.slice(0, n)}…`;
+      if (this.measure(cand) <= avail) return cand;
+      n--;
+    }
+    return "";
+  }
+
+  private getHatch(): CanvasPattern | null {
+    if (this.hatch || typeof document === "undefined") return this.hatch;
+    const c = document.createElement("canvas");
+    c.width = 8;
+    c.height = 8;
+    const g = c.getContext("2d");
+    if (!g) return null;
+    g.strokeStyle = "rgba(0,0,0,0.35)";
+    g.lineWidth = 1.5;
+    g.beginPath();
+    g.moveTo(0, 8);
+    g.lineTo(8, 0);
+    g.stroke();
+    this.hatch = this.ctx.createPattern(c, "repeat");
+    return this.hatch;
+  }
+
+  render(input: RenderInput): RenderStats {
+    const t0 = performance.now();
+    const { layout, scrollTop, search, hover } = input;
+    const { ix, view } = layout;
+    const tree = ix.tree;
+    const dpr = input.devicePixelRatio > 0 ? input.devicePixelRatio : 1;
+    const vh = Math.max(1, Math.min(input.viewportHeight, layout.height));
+    const devW = Math.max(1, Math.round(view.width * dpr));
+    const devH = Math.max(1, Math.round(vh * dpr));
+    if (this.canvas.width !== devW) this.canvas.width = devW;
+    if (this.canvas.height !== devH) this.canvas.height = devH;
+    this.canvas.style.width = `${view.width}px`;
+    this.canvas.style.height = `${vh}px`;
+
+    const ctx = this.ctx;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, -scrollTop * dpr);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, scrollTop, view.width, vh);
+    ctx.font = FONT;
+    ctx.textBaseline = "middle";
+    this.ellipsisWidth = this.measure("…");
+
+    if (this.colorTree !== tree) {
+      this.colorTree = tree;
+      this.frameColors = new Array(tree.frameName.length);
+    }
+    const diff = input.diff && tree.nodeBaseTotal !== undefined;
+    const baseTot = tree.baseTotal ?? 0;
+    const total = ix.total;
+    const rowH = view.rowHeight;
+    const top = scrollTop;
+    const bottom = scrollTop + vh;
+    const flame = view.mode === "flame";
+    const hatch = diff ? this.getHatch() : null;
+    const matched = search && !search.error ? search.matched : null;
+
+    const stats: RenderStats = { drawn: 0, aggregated: 0, labels: 0, ms: 0 };
+    const labelsX: number[] = [];
+    const labelsY: number[] = [];
+    const labelsT: string[] = [];
+
+    const colorOf = (node: number): string => {
+      if (matched) return matched[node] ? MATCH_COLOR : DIMMED_COLOR;
+      if (diff) {
+        const bt = tree.nodeBaseTotal![node]!;
+        const sb = baseTot > 0 ? bt / baseTot : 0;
+        const st = total > 0 ? tree.nodeTotal[node]! / total : 0;
+        return node === 0 ? DIFF_GREY : diffColor(sb, st).color;
+      }
+      const f = tree.nodeFrame[node]!;
+      let c = this.frameColors[f];
+      if (c === undefined) {
+        c = kindColor(KINDS[tree.frameKind[f]!] ?? "other", tree.strings[tree.frameName[f]!] ?? "");
+        this.frameColors[f] = c;
+      }
+      return c;
+    };
+
+    const drawFrame = (node: number, x: number, y: number, w: number): void => {
+      ctx.fillStyle = colorOf(node);
+      const gap = w > 3 ? 1 : 0;
+      ctx.fillRect(x, y, w - gap, rowH - 1);
+      if (diff && hatch && node !== 0 && tree.nodeBaseTotal![node] === 0) {
+        // Only in the target profile: hatched so it does not read as "grew a bit".
+        ctx.fillStyle = hatch;
+        ctx.fillRect(x, y, w - gap, rowH - 1);
+      }
+      stats.drawn++;
+      if (w >= LABEL_MIN_WIDTH) {
+        const name = tree.strings[tree.frameName[tree.nodeFrame[node]!]!] ?? "";
+        const text = this.elide(name, w - 6);
+        if (text) {
+          labelsX.push(x + 3);
+          labelsY.push(y + (rowH - 1) / 2);
+          labelsT.push(text);
+        }
+      }
+    };
+
+    // Ancestors of the zoomed node and the zoomed node itself: full width.
+    const z = view.zoom;
+    for (let a = z; a >= 0; a = tree.nodeParent[a]!) {
+      const y = rowY(layout, tree.nodeDepth[a]!);
+      if (y + rowH > top && y < bottom) drawFrame(a, 0, y, view.width);
+      if (a === 0) break;
+    }
+
+    // Pending runs of sub-pixel frames, one per depth row.
+    const maxD = ix.maxDepth + 1;
+    const runStart = new Float64Array(maxD).fill(-1);
+    const runEnd = new Float64Array(maxD);
+    const flush = (d: number): void => {
+      const s = runStart[d]!;
+      if (s < 0) return;
+      const w = runEnd[d]! - s;
+      if (w >= MIN_FRAME_WIDTH) {
+        const y = rowY(layout, d);
+        if (y + rowH > top && y < bottom) {
+          ctx.fillStyle = AGGREGATE_COLOR;
+          ctx.fillRect(s, y, w, rowH - 1);
+          stats.aggregated++;
+        }
+      }
+      runStart[d] = -1;
+    };
+
+    const { end, x: xs } = ix;
+    const nodeTotal = tree.nodeTotal;
+    const nodeDepth = tree.nodeDepth;
+    const scale = layout.scale;
+    const x0 = layout.x0;
+    const stop = end[z]!;
+    let i = z + 1;
+    while (i < stop) {
+      const w = nodeTotal[i]! * scale;
+      const d = nodeDepth[i]!;
+      const y = rowY(layout, d);
+      // Rows deeper than the viewport edge: the whole subtree is off-screen too.
+      if (flame ? y + rowH <= top : y >= bottom) {
+        i = end[i]!;
+        continue;
+      }
+      const x = (xs[i]! - x0) * scale;
+      if (w < MIN_FRAME_WIDTH) {
+        if (w > 0) {
+          if (runStart[d]! >= 0 && x - runEnd[d]! <= 0.01) runEnd[d] = x + w;
+          else {
+            flush(d);
+            runStart[d] = x;
+            runEnd[d] = x + w;
+          }
+        }
+        i = end[i]!;
+        continue;
+      }
+      flush(d);
+      if (y + rowH > top && y < bottom) drawFrame(i, x, y, w);
+      i++;
+    }
+    for (let d = 0; d < maxD; d++) flush(d);
+
+    ctx.fillStyle = "#1b1b1f";
+    for (let k = 0; k < labelsT.length; k++) ctx.fillText(labelsT[k]!, labelsX[k]!, labelsY[k]!);
+    stats.labels = labelsT.length;
+
+    if (hover >= 0 && hover < ix.n) {
+      const anc = hover <= z && z < end[hover]!;
+      const inSub = z <= hover && hover < stop;
+      if (anc || inSub) {
+        const hx = anc ? 0 : (xs[hover]! - x0) * scale;
+        const hw = anc ? view.width : nodeTotal[hover]! * scale;
+        const hy = rowY(layout, nodeDepth[hover]!);
+        ctx.strokeStyle = "#111";
+        ctx.lineWidth = 1.5;
+        ctx.strokeRect(hx + 0.75, hy + 0.75, Math.max(0, hw - 2.5), rowH - 2.5);
+      }
+    }
+    stats.ms = performance.now() - t0;
+    return stats;
+  }
+}
