@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { formatPyCommand, ProtocolError, parseLine } from "./protocol.js";
+import type { PyBpfConfig } from "./types.js";
+
+describe("parseLine", () => {
+  it("parses a stack line with kernel, user and python frames", () => {
+    const l = parseLine(
+      "s 8925 8931 32 0 707974686f6e33 6d61696e ffffffff8225fd19,ffffffff81000c82 7fd4314fcc77,7fd4312c2a80 " +
+        "7f00aa001230:14:7:0,0:0:0:2,7f00aa004560:-2:3:1",
+    );
+    expect(l).toEqual({
+      kind: "stack",
+      stack: {
+        pid: 8925,
+        tid: 8931,
+        count: 32,
+        pyStatus: 0,
+        threadName: "python3",
+        processName: "main",
+        kernel: [0xffffffff8225fd19n, 0xffffffff81000c82n],
+        user: [0x7fd4314fcc77n, 0x7fd4312c2a80n],
+        python: [
+          { codeAddr: 0x7f00aa001230n, instrOffset: 14, guard: 7, flags: 0 },
+          { codeAddr: 0n, instrOffset: 0, guard: 0, flags: 2 },
+          { codeAddr: 0x7f00aa004560n, instrOffset: -2, guard: 3, flags: 1 },
+        ],
+      },
+    });
+  });
+
+  it("reads '-' as empty stacks and names, and keeps non-UTF-8 comm bytes", () => {
+    const l = parseLine("s 1 2 3 5 - ff41 - - -");
+    expect(l.kind).toBe("stack");
+    if (l.kind !== "stack") return;
+    expect(l.stack.threadName).toBe("");
+    expect(l.stack.processName).toBe("\u00ffA");
+    expect(l.stack.kernel).toEqual([]);
+    expect(l.stack.user).toEqual([]);
+    expect(l.stack.python).toEqual([]);
+    expect(l.stack.pyStatus).toBe(5);
+  });
+
+  it("parses drops, end, ready, ok, fail and error lines", () => {
+    expect(parseLine("drops lost=2 samples=63 py_no_tstate=1 kstack_error=0")).toEqual({
+      kind: "drops",
+      lost: 2,
+      samples: 63,
+      drops: { py_no_tstate: 1, kstack_error: 0 },
+    });
+    expect(parseLine("end 10")).toEqual({ kind: "end", count: 10 });
+    expect(parseLine("ready cpus=2 freq=99")).toEqual({ kind: "ready", cpus: 2, freq: 99 });
+    expect(parseLine("ok pid 42")).toEqual({ kind: "ok", command: "pid", arg: "42" });
+    expect(parseLine("fail py missing key tssKey")).toEqual({
+      kind: "fail",
+      command: "py",
+      message: "missing key tssKey",
+    });
+    expect(parseLine("error EPERM load loading the BPF program failed: Operation not permitted")).toEqual({
+      kind: "error",
+      errno: "EPERM",
+      stage: "load",
+      message: "loading the BPF program failed: Operation not permitted",
+    });
+  });
+
+  it("rejects malformed lines with the offending line in the message", () => {
+    expect(() => parseLine("s 1 2 3")).toThrow(ProtocolError);
+    expect(() => parseLine("s 1 2 x 0 - - - - -")).toThrow(/decimal count/);
+    expect(() => parseLine("s 1 2 3 0 - - zz - -")).toThrow(/hex address/);
+    expect(() => parseLine("s 1 2 3 0 - - - - 12:3:4")).toThrow(/bad python frame/);
+    expect(() => parseLine("s 1 2 3 0 abc - - - -")).toThrow(/bad hex-encoded name/);
+    expect(() => parseLine("hello world")).toThrow(/unknown record 'hello'.*hello world/);
+    expect(() => parseLine("drops lost")).toThrow(/key=value/);
+  });
+});
+
+describe("formatPyCommand", () => {
+  const cfg: PyBpfConfig = {
+    versionHex: 0x030d00f0,
+    tssKey: 1,
+    tsdStaticOffset: 0x310,
+    tsdDynamicOffset: 0x510,
+    tstateCurrentFrame: 0x48,
+    cframeCurrentFrame: -1,
+    frameCode: 0,
+    framePrevious: 8,
+    frameInstr: 0x38,
+    frameOwner: 0x46,
+    frameIsEntry: -1,
+    codeAdaptive: 0xc8,
+    codeVersion: 0x5c,
+    codeFirstLineNo: 0x44,
+    noneAddr: 0x7f1234567890n,
+    ownerCStack: 3,
+  };
+
+  it("sends every field by its contract name", () => {
+    expect(formatPyCommand(77, cfg)).toBe(
+      "py 77 versionHex=51183856 tssKey=1 tsdStaticOffset=784 tsdDynamicOffset=1296 tstateCurrentFrame=72 " +
+        "cframeCurrentFrame=-1 frameCode=0 framePrevious=8 frameInstr=56 frameOwner=70 frameIsEntry=-1 " +
+        "codeAdaptive=200 codeVersion=92 codeFirstLineNo=68 noneAddr=0x7f1234567890 ownerCStack=3",
+    );
+  });
+
+  it("refuses a config with a missing or non-integer field", () => {
+    const { tssKey: _, ...missing } = cfg;
+    expect(() => formatPyCommand(1, missing as PyBpfConfig)).toThrow(/tssKey must be an integer/);
+    expect(() => formatPyCommand(1, { ...cfg, frameCode: 1.5 })).toThrow(/frameCode/);
+  });
+});

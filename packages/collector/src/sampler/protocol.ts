@@ -1,0 +1,156 @@
+// Parser of the perforator-sampler stdout protocol (native/PROTOCOL.md) and formatter of its commands. Pure: no I/O.
+import type { PyBpfConfig, RawPyFrame, RawStack } from "./types.js";
+
+export type SamplerLine =
+  | { kind: "ready"; cpus: number; freq: number }
+  | { kind: "ok"; command: string; arg: string }
+  | { kind: "fail"; command: string; message: string }
+  | { kind: "error"; errno: string; stage: string; message: string }
+  | { kind: "stack"; stack: RawStack }
+  | { kind: "drops"; lost: number; samples: number; drops: Record<string, number> }
+  | { kind: "end"; count: number }
+  | { kind: "bye" };
+
+export class ProtocolError extends Error {
+  constructor(
+    message: string,
+    readonly line: string,
+  ) {
+    super(`${message} in sampler output line: ${line.length > 200 ? `${line.slice(0, 200)}...` : line}`);
+    this.name = "ProtocolError";
+  }
+}
+
+const HEX = /^[0-9a-f]+$/;
+const DEC = /^[0-9]+$/;
+
+function dec(s: string | undefined, line: string, what: string): number {
+  if (s === undefined || !DEC.test(s)) throw new ProtocolError(`expected a decimal ${what}, got '${s ?? ""}'`, line);
+  return Number(s);
+}
+
+function hex(s: string, line: string, what: string): bigint {
+  if (!HEX.test(s)) throw new ProtocolError(`expected a hex ${what}, got '${s}'`, line);
+  return BigInt(`0x${s}`);
+}
+
+/** Decodes a hex-encoded comm (`-` = empty). Bytes are shown as latin-1 so every byte maps to one character. */
+export function decodeComm(s: string, line = s): string {
+  if (s === "-") return "";
+  if (s.length % 2 !== 0 || !HEX.test(s)) throw new ProtocolError(`bad hex-encoded name '${s}'`, line);
+  return Buffer.from(s, "hex").toString("latin1");
+}
+
+function addrs(s: string | undefined, line: string): bigint[] {
+  if (s === undefined) throw new ProtocolError("missing stack field", line);
+  if (s === "-") return [];
+  return s.split(",").map((a) => hex(a, line, "address"));
+}
+
+function pyFrames(s: string | undefined, line: string): RawPyFrame[] {
+  if (s === undefined) throw new ProtocolError("missing python field", line);
+  if (s === "-") return [];
+  return s.split(",").map((f) => {
+    const parts = f.split(":");
+    if (parts.length !== 4) throw new ProtocolError(`bad python frame '${f}'`, line);
+    const [code, instr, guard, flags] = parts as [string, string, string, string];
+    if (!/^-?[0-9]+$/.test(instr)) throw new ProtocolError(`bad instruction offset '${instr}'`, line);
+    return {
+      codeAddr: hex(code, line, "code address"),
+      instrOffset: Number(instr),
+      guard: dec(guard, line, "guard"),
+      flags: dec(flags, line, "flags"),
+    };
+  });
+}
+
+function keyValues(fields: string[], line: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of fields) {
+    const eq = f.indexOf("=");
+    if (eq <= 0) throw new ProtocolError(`expected key=value, got '${f}'`, line);
+    out[f.slice(0, eq)] = dec(f.slice(eq + 1), line, f.slice(0, eq));
+  }
+  return out;
+}
+
+/** Parses one stdout line of the sampler. Throws ProtocolError on anything not in native/PROTOCOL.md. */
+export function parseLine(line: string): SamplerLine {
+  const f = line.split(" ");
+  switch (f[0]) {
+    case "s": {
+      if (f.length !== 10) throw new ProtocolError(`expected 10 fields in a stack line, got ${f.length}`, line);
+      return {
+        kind: "stack",
+        stack: {
+          pid: dec(f[1], line, "pid"),
+          tid: dec(f[2], line, "tid"),
+          count: dec(f[3], line, "count"),
+          pyStatus: dec(f[4], line, "pyStatus"),
+          threadName: decodeComm(f[5]!, line),
+          processName: decodeComm(f[6]!, line),
+          kernel: addrs(f[7], line),
+          user: addrs(f[8], line),
+          python: pyFrames(f[9], line),
+        },
+      };
+    }
+    case "drops": {
+      const kv = keyValues(f.slice(1), line);
+      const { lost = 0, samples = 0, ...drops } = kv;
+      return { kind: "drops", lost, samples, drops };
+    }
+    case "end":
+      return { kind: "end", count: dec(f[1], line, "count") };
+    case "ready": {
+      const kv = keyValues(f.slice(1), line);
+      return { kind: "ready", cpus: kv.cpus ?? 0, freq: kv.freq ?? 0 };
+    }
+    case "ok":
+      return { kind: "ok", command: f[1] ?? "", arg: f.slice(2).join(" ") };
+    case "fail":
+      return { kind: "fail", command: f[1] ?? "", message: f.slice(2).join(" ") };
+    case "error":
+      return { kind: "error", errno: f[1] ?? "EOTHER", stage: f[2] ?? "", message: f.slice(3).join(" ") };
+    case "bye":
+      return { kind: "bye" };
+    default:
+      throw new ProtocolError(`unknown record '${f[0]}'`, line);
+  }
+}
+
+const PY_KEYS: (keyof PyBpfConfig)[] = [
+  "versionHex",
+  "tssKey",
+  "tsdStaticOffset",
+  "tsdDynamicOffset",
+  "tstateCurrentFrame",
+  "cframeCurrentFrame",
+  "frameCode",
+  "framePrevious",
+  "frameInstr",
+  "frameOwner",
+  "frameIsEntry",
+  "codeAdaptive",
+  "codeVersion",
+  "codeFirstLineNo",
+  "noneAddr",
+  "ownerCStack",
+];
+
+/** The `py <pid> key=value ...` command for a Python config. Throws if a field is missing or not an integer. */
+export function formatPyCommand(pid: number, cfg: PyBpfConfig): string {
+  const parts = [`py ${pid}`];
+  for (const k of PY_KEYS) {
+    const v = cfg[k];
+    if (typeof v === "bigint") {
+      if (v < 0n) throw new RangeError(`PyBpfConfig.${k} must not be negative, got ${v}`);
+      parts.push(`${k}=0x${v.toString(16)}`);
+    } else if (typeof v === "number" && Number.isInteger(v)) {
+      parts.push(`${k}=${v}`);
+    } else {
+      throw new TypeError(`PyBpfConfig.${k} must be an integer, got ${String(v)}`);
+    }
+  }
+  return parts.join(" ");
+}

@@ -1,0 +1,272 @@
+// Runs build/perforator-sampler (native/sampler.c) and talks to it over the line protocol of native/PROTOCOL.md.
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { formatPyCommand, parseLine, type SamplerLine } from "./protocol.js";
+import type { PyBpfConfig, RawStack } from "./types.js";
+
+export interface SamplerOptions {
+  /** Samples per second per CPU (cpu-clock). */
+  freqHz: number;
+  /** Processes to sample from the start. */
+  pids?: number[];
+  /** Sample every task on the machine. */
+  wholeSystem?: boolean;
+  /** Path of perforator-sampler; defaults to $PERFORATOR_SAMPLER_BIN or the package's build/perforator-sampler. */
+  binaryPath?: string;
+  /** How often the BPF maps are drained into memory between flush() calls, so they never fill up (ms, 0 = never). */
+  drainIntervalMs?: number;
+}
+
+export interface FlushResult {
+  stacks: RawStack[];
+  /** Samples that could not be recorded at all (aggregation map full). */
+  lost: number;
+  /** Counters by reason since the previous flush (native/PROTOCOL.md, `drops` line), without `lost`/`samples`. */
+  drops: Record<string, number>;
+  /** Samples taken of traced tasks since the previous flush. */
+  samples: number;
+}
+
+export type SamplerErrorCode = "ENEEDSPRIV" | "ENOSAMPLER" | "ESAMPLER";
+
+export class SamplerError extends Error {
+  constructor(
+    message: string,
+    readonly code: SamplerErrorCode,
+    readonly errno?: string,
+  ) {
+    super(message);
+    this.name = "SamplerError";
+  }
+}
+
+export const NEEDS_PRIVILEGES =
+  "needs root or CAP_BPF+CAP_PERFMON (and CAP_SYS_ADMIN on older kernels): run perforator with sudo, or grant the " +
+  "capabilities with `setcap cap_bpf,cap_perfmon+ep` on the sampler binary";
+
+/** Where the native sampler is built; works from src/sampler/ and dist/sampler/ alike. */
+export function defaultSamplerPath(): string {
+  return (
+    process.env.PERFORATOR_SAMPLER_BIN ?? fileURLToPath(new URL("../../build/perforator-sampler", import.meta.url))
+  );
+}
+
+/** Turns a fatal `error` line into the Error a user sees. */
+export function errorFromLine(line: Extract<SamplerLine, { kind: "error" }>): SamplerError {
+  if (line.errno === "EPERM" || line.errno === "EACCES") {
+    return new SamplerError(
+      `perforator sampler: ${line.stage} failed with ${line.errno} (${line.message}); profiling ${NEEDS_PRIVILEGES}`,
+      "ENEEDSPRIV",
+      line.errno,
+    );
+  }
+  return new SamplerError(
+    `perforator sampler: ${line.stage} failed with ${line.errno}: ${line.message}. ` +
+      "Check that the kernel has BTF (/sys/kernel/btf/vmlinux) and perf events, and see the sampler's stderr above.",
+    "ESAMPLER",
+    line.errno,
+  );
+}
+
+interface Waiter {
+  /** Returns true when the exchange is complete. */
+  onLine(line: SamplerLine): boolean;
+  reject(err: Error): void;
+}
+
+interface Acc {
+  stacks: Map<string, RawStack>;
+  lost: number;
+  samples: number;
+  drops: Record<string, number>;
+}
+
+function emptyAcc(): Acc {
+  return { stacks: new Map(), lost: 0, samples: 0, drops: {} };
+}
+
+function stackKey(s: RawStack): string {
+  const py = s.python.map((f) => `${f.codeAddr.toString(16)}:${f.instrOffset}:${f.guard}:${f.flags}`).join(",");
+  return `${s.pid}|${s.tid}|${s.threadName}|${s.processName}|${s.pyStatus}|${s.kernel.join(",")}|${s.user.join(",")}|${py}`;
+}
+
+export class Sampler {
+  private waiter: Waiter | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private failure: Error | null = null;
+  private exited = false;
+  private readonly stderrTail: string[] = [];
+  private acc: Acc = emptyAcc();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly exitPromise: Promise<void>;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    const rl = createInterface({ input: child.stdout });
+    rl.on("line", (text) => this.onLine(text));
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      for (const l of chunk.split("\n")) if (l) this.stderrTail.push(l);
+      this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - 40));
+    });
+    this.exitPromise = new Promise((resolve) => {
+      child.on("close", (code, signal) => {
+        this.exited = true;
+        if (!this.failure) {
+          const tail = this.stderrTail.slice(-10).join("\n");
+          this.failure = new SamplerError(
+            `perforator sampler exited unexpectedly (${signal ?? `code ${code}`})${tail ? `:\n${tail}` : ""}`,
+            "ESAMPLER",
+          );
+        }
+        this.waiter?.reject(this.failure);
+        this.waiter = null;
+        if (this.timer) clearInterval(this.timer);
+        resolve();
+      });
+    });
+    child.on("error", (err) => {
+      this.failure ??= new SamplerError(`cannot run the perforator sampler: ${err.message}`, "ESAMPLER");
+    });
+  }
+
+  /** Process id of the native sampler (for CPU accounting). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  static async start(opts: SamplerOptions): Promise<Sampler> {
+    const bin = opts.binaryPath ?? defaultSamplerPath();
+    if (!existsSync(bin)) {
+      throw new SamplerError(
+        `perforator sampler binary not found at ${bin}: build it with \`pnpm --filter @perforator/collector build\` ` +
+          "(needs clang, bpftool, libbpf-dev, libelf-dev and zlib1g-dev)",
+        "ENOSAMPLER",
+      );
+    }
+    if (!Number.isInteger(opts.freqHz) || opts.freqHz <= 0) {
+      throw new RangeError(`freqHz must be a positive integer, got ${opts.freqHz}`);
+    }
+    const args = ["--freq", String(opts.freqHz)];
+    if (opts.wholeSystem) args.push("--all");
+    const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const sampler = new Sampler(child);
+    await sampler.exchange(null, (l) => l.kind === "ready");
+    for (const pid of opts.pids ?? []) await sampler.addPid(pid);
+    const every = opts.drainIntervalMs ?? 1000;
+    if (every > 0) {
+      sampler.timer = setInterval(() => {
+        sampler.drain().catch(() => {
+          // the failure is kept and reported by the next call
+        });
+      }, every);
+      sampler.timer.unref();
+    }
+    return sampler;
+  }
+
+  private onLine(text: string): void {
+    let line: SamplerLine;
+    try {
+      line = parseLine(text);
+    } catch (err) {
+      this.waiter?.reject(err as Error);
+      this.waiter = null;
+      return;
+    }
+    if (line.kind === "error") {
+      this.failure = errorFromLine(line);
+      this.waiter?.reject(this.failure);
+      this.waiter = null;
+      return;
+    }
+    const w = this.waiter;
+    if (!w) return; // e.g. `bye`
+    if (line.kind === "fail") {
+      this.waiter = null;
+      w.reject(new SamplerError(`perforator sampler rejected '${line.command}': ${line.message}`, "ESAMPLER"));
+      return;
+    }
+    if (w.onLine(line)) this.waiter = null;
+  }
+
+  /** Sends one command (or none, for the startup line) and feeds the answer lines to `onLine` until it is done. */
+  private exchange(command: string | null, onLine: (l: SamplerLine) => boolean): Promise<void> {
+    const run = () =>
+      new Promise<void>((resolve, reject) => {
+        if (this.failure) return reject(this.failure);
+        if (this.exited) return reject(new SamplerError("perforator sampler is not running", "ESAMPLER"));
+        this.waiter = {
+          onLine: (l) => {
+            const done = onLine(l);
+            if (done) resolve();
+            return done;
+          },
+          reject,
+        };
+        if (command !== null) this.child.stdin.write(`${command}\n`);
+      });
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private okFor(command: string): (l: SamplerLine) => boolean {
+    return (l) => l.kind === "ok" && l.command === command;
+  }
+
+  /** Samples the threads of process `pid`. */
+  addPid(pid: number): Promise<void> {
+    return this.exchange(`pid ${pid}`, this.okFor("pid"));
+  }
+
+  /** Stops sampling `pid` (and drops its Python config). */
+  removePid(pid: number): Promise<void> {
+    return this.exchange(`unpid ${pid}`, this.okFor("unpid"));
+  }
+
+  /** Samples `pid` and walks its Python stacks with `cfg`. */
+  addPython(pid: number, cfg: PyBpfConfig): Promise<void> {
+    return this.exchange(formatPyCommand(pid, cfg), this.okFor("py"));
+  }
+
+  /** Moves what the BPF maps hold into memory. */
+  private drain(): Promise<void> {
+    const acc = this.acc;
+    return this.exchange("flush", (l) => {
+      if (l.kind === "stack") {
+        const key = stackKey(l.stack);
+        const prev = acc.stacks.get(key);
+        if (prev) prev.count += l.stack.count;
+        else acc.stacks.set(key, l.stack);
+      } else if (l.kind === "drops") {
+        acc.lost += l.lost;
+        acc.samples += l.samples;
+        for (const [k, v] of Object.entries(l.drops)) acc.drops[k] = (acc.drops[k] ?? 0) + v;
+      }
+      return l.kind === "end";
+    });
+  }
+
+  /** Everything sampled since the previous flush (or start), aggregated; the counters start again from zero. */
+  async flush(): Promise<FlushResult> {
+    await this.drain();
+    const acc = this.acc;
+    this.acc = emptyAcc();
+    return { stacks: [...acc.stacks.values()], lost: acc.lost, drops: acc.drops, samples: acc.samples };
+  }
+
+  /** Detaches and ends the native sampler. Samples not flushed are discarded. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (!this.exited) {
+      this.failure ??= new SamplerError("perforator sampler was stopped", "ESAMPLER");
+      this.child.stdin.end("quit\n");
+      const kill = setTimeout(() => this.child.kill("SIGKILL"), 3000);
+      await this.exitPromise;
+      clearTimeout(kill);
+    }
+  }
+}

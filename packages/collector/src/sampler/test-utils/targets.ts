@@ -1,0 +1,184 @@
+// Test-only helpers: start target processes and assemble a PyBpfConfig from the measured offsets table
+// (/work/shared/notes/cpython-stacks.md). The real discovery lives in src/python.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PyBpfConfig } from "../types.js";
+
+export type PyVersion = "3.11.7" | "3.12.1" | "3.13.0";
+
+interface Offsets {
+  autoTSSkey: number;
+  tstateCurrentFrame: number;
+  cframeCurrentFrame: number;
+  frameCode: number;
+  framePrevious: number;
+  frameInstr: number;
+  frameOwner: number;
+  frameIsEntry: number;
+  codeFirstLineNo: number;
+  codeVersion: number;
+  codeAdaptive: number;
+  codeName: number;
+  asciiData: number;
+}
+
+const OFFSETS: Record<PyVersion, Offsets> = {
+  "3.11.7": {
+    autoTSSkey: 0x250,
+    tstateCurrentFrame: 0x38,
+    cframeCurrentFrame: 0x8,
+    frameCode: 0x20,
+    framePrevious: 0x30,
+    frameInstr: 0x38,
+    frameOwner: 0x45,
+    frameIsEntry: 0x44,
+    codeFirstLineNo: 0x48,
+    codeVersion: -1,
+    codeAdaptive: 0xb8,
+    codeName: 0x78,
+    asciiData: 48,
+  },
+  "3.12.1": {
+    autoTSSkey: 0x608,
+    tstateCurrentFrame: 0x38,
+    cframeCurrentFrame: 0x0,
+    frameCode: 0x0,
+    framePrevious: 0x8,
+    frameInstr: 0x38,
+    frameOwner: 0x46,
+    frameIsEntry: -1,
+    codeFirstLineNo: 0x44,
+    codeVersion: 0x5c,
+    codeAdaptive: 0xc0,
+    codeName: 0x78,
+    asciiData: 40,
+  },
+  "3.13.0": {
+    autoTSSkey: 0x870,
+    tstateCurrentFrame: 0x48,
+    cframeCurrentFrame: -1,
+    frameCode: 0x0,
+    framePrevious: 0x8,
+    frameInstr: 0x38,
+    frameOwner: 0x46,
+    frameIsEntry: -1,
+    codeFirstLineNo: 0x44,
+    codeVersion: 0x5c,
+    codeAdaptive: 0xc8,
+    codeName: 0x78,
+    asciiData: 40,
+  },
+};
+
+export function pythonBin(v: PyVersion): string {
+  return `/root/.pyenv/versions/${v}/bin/python3`;
+}
+
+function libpython(v: PyVersion): string {
+  return `/root/.pyenv/versions/${v}/lib/libpython${v.split(".").slice(0, 2).join(".")}.so.1.0`;
+}
+
+export function readMem(pid: number, addr: bigint, len: number): Buffer {
+  const fd = openSync(`/proc/${pid}/mem`, "r");
+  try {
+    const buf = Buffer.alloc(len);
+    const n = readSync(fd, buf, 0, len, addr);
+    if (n !== len) throw new Error(`short read of ${len} bytes at 0x${addr.toString(16)} in ${pid}`);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Load address of `file` in `pid` (start of its mapping at file offset 0). */
+export function loadBase(pid: number, file: string): bigint {
+  for (const line of readFileSync(`/proc/${pid}/maps`, "utf8").split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f[5] === file && f[2] === "00000000") return BigInt(`0x${f[0]!.split("-")[0]}`);
+  }
+  throw new Error(`${file} is not mapped in ${pid}`);
+}
+
+function dynSymbol(file: string, name: string): bigint {
+  const out = execFileSync("nm", ["-D", "--defined-only", file], { encoding: "utf8" });
+  for (const line of out.split("\n")) {
+    const f = line.split(" ");
+    if (f[2] === name) return BigInt(`0x${f[0]}`);
+  }
+  throw new Error(`${name} not found in ${file}`);
+}
+
+export function pyConfig(v: PyVersion, pid: number): PyBpfConfig {
+  const o = OFFSETS[v];
+  const lib = libpython(v);
+  const base = loadBase(pid, lib);
+  const runtime = base + dynSymbol(lib, "_PyRuntime");
+  const tssKey = readMem(pid, runtime + BigInt(o.autoTSSkey + 4), 4).readUInt32LE(0);
+  const versionHex = readMem(pid, base + dynSymbol(lib, "Py_Version"), 4).readUInt32LE(0);
+  return {
+    versionHex,
+    tssKey,
+    tsdStaticOffset: 0x310,
+    tsdDynamicOffset: 0x510,
+    tstateCurrentFrame: o.tstateCurrentFrame,
+    cframeCurrentFrame: o.cframeCurrentFrame,
+    frameCode: o.frameCode,
+    framePrevious: o.framePrevious,
+    frameInstr: o.frameInstr,
+    frameOwner: o.frameOwner,
+    frameIsEntry: o.frameIsEntry,
+    codeAdaptive: o.codeAdaptive,
+    codeVersion: o.codeVersion,
+    codeFirstLineNo: o.codeFirstLineNo,
+    noneAddr: v === "3.13.0" ? base + dynSymbol(lib, "_Py_NoneStruct") : 0n,
+    ownerCStack: 3,
+  };
+}
+
+/** co_name of a code object in the target (ASCII names only). */
+export function codeName(v: PyVersion, pid: number, code: bigint): string {
+  const o = OFFSETS[v];
+  const str = readMem(pid, code + BigInt(o.codeName), 8).readBigUInt64LE(0);
+  const len = Number(readMem(pid, str + 0x10n, 8).readBigInt64LE(0));
+  return readMem(pid, str + BigInt(o.asciiData), len).toString("latin1");
+}
+
+/** co_firstlineno of a code object. */
+export function codeFirstLine(v: PyVersion, pid: number, code: bigint): number {
+  return readMem(pid, code + BigInt(OFFSETS[v].codeFirstLineNo), 4).readInt32LE(0);
+}
+
+export interface Target {
+  proc: ChildProcess;
+  pid: number;
+  kill(): void;
+}
+
+/** Starts `cmd args` and resolves once it printed `ready` on stdout. */
+export function startTarget(cmd: string, args: string[]): Promise<Target> {
+  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const kill = () => {
+    if (proc.exitCode === null) proc.kill("SIGKILL");
+  };
+  return new Promise((resolve, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("ready")) resolve({ proc, pid: proc.pid!, kill });
+    });
+    proc.on("error", reject);
+    proc.on("exit", (code) => reject(new Error(`${cmd} exited with ${code} before it was ready`)));
+  });
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "perforator-sampler-test-"));
+}
+
+export function writeFile(dir: string, name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
