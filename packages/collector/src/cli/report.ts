@@ -29,7 +29,7 @@ function stopText(s: RecordStats): string {
 export function summaryLines(s: RecordStats, output: string): string[] {
   const lines: string[] = [];
   lines.push(
-    `perforator: recorded ${formatDuration(s.durationMs)} at ${s.freqHz} Hz (${stopText(s)}): ${plural(s.samples, "sample")}, ${n(s.lost)} lost${s.drops > 0 ? `, ${n(s.drops)} stacks dropped` : ""}`,
+    `perforator: recorded ${formatDuration(s.durationMs)} at ${s.freqHz} Hz (${stopText(s)}): ${plural(s.samples, "sample")}, ${n(s.lost)} lost`,
   );
   const procs = [...s.processes].slice(0, 5).map(([pid, name]) => `${name || "?"}[${pid}]`);
   const more = s.processes.size > 5 ? `, +${s.processes.size - 5} more` : "";
@@ -46,6 +46,10 @@ export function summaryLines(s: RecordStats, output: string): string[] {
     lines.push(
       `perforator: command (pid ${c.pid}) ${c.signal ? `ended by signal ${c.signal}` : `exited with code ${c.code ?? "?"}`}`,
     );
+  }
+  const drops = [...s.drops].filter(([, v]) => v > 0);
+  if (drops.length > 0) {
+    lines.push(`perforator: incomplete stacks: ${drops.map(([k, v]) => `${k} ${n(v)}`).join(", ")}`);
   }
   if (s.samples === 0) {
     lines.push(

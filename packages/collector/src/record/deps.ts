@@ -28,11 +28,13 @@ export interface FlushResult {
   stacks: RawStack[];
   /** Samples the kernel or the ring buffer dropped since the last flush. */
   lost: number;
-  /** Stacks the sampler had to drop (map full, failed walks) since the last flush. */
-  drops: number;
+  /** Why stacks were incomplete or dropped since the last flush: a total, or counters by reason. */
+  drops: number | Record<string, number>;
 }
 
 export interface SamplerHandle {
+  /** Process id of a separate sampler process, when there is one (for CPU accounting). */
+  readonly pid?: number | undefined;
   addPid(pid: number): unknown;
   addPython(pid: number, config: unknown): unknown;
   flush(): FlushResult | Promise<FlushResult>;

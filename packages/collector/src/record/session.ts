@@ -38,7 +38,8 @@ export type StopReason = "duration" | "signal" | "targets-exited" | "command-exi
 export interface RecordStats {
   samples: number;
   lost: number;
-  drops: number;
+  /** Incomplete or dropped stacks by reason (sampler counters), summed over the recording. */
+  drops: Map<string, number>;
   durationMs: number;
   freqHz: number;
   processes: Map<number, string>;
@@ -48,6 +49,8 @@ export interface RecordStats {
   /** Unsupported versions seen (one warning each). */
   unsupportedPythons: Set<string>;
   stopReason: StopReason;
+  /** Process id of the sampler process (bench: CPU accounting). */
+  samplerPid?: number;
   child?: { pid: number; code: number | null; signal: NodeJS.Signals | null };
   /** Stacks that could not be symbolized at all (process gone before its first flush). */
   unresolved: number;
@@ -139,7 +142,7 @@ export async function record(
   const stats: RecordStats = {
     samples: 0,
     lost: 0,
-    drops: 0,
+    drops: new Map(),
     durationMs: 0,
     freqHz,
     processes: new Map(),
@@ -159,6 +162,7 @@ export async function record(
     throw new CliError(`could not start the eBPF sampler: ${e.message ?? String(err)}`, EXIT.failure);
   }
 
+  if (sampler.pid !== undefined) stats.samplerPid = sampler.pid;
   const stop = new AbortController();
   const stopWith = (reason: StopReason) => {
     if (!stop.signal.aborted) {
@@ -283,7 +287,8 @@ export async function record(
   const flushOnce = async () => {
     const r = await sampler.flush();
     stats.lost += r.lost;
-    stats.drops += r.drops;
+    if (typeof r.drops === "number") stats.drops.set("dropped", (stats.drops.get("dropped") ?? 0) + r.drops);
+    else for (const [k, v] of Object.entries(r.drops)) if (v > 0) stats.drops.set(k, (stats.drops.get(k) ?? 0) + v);
     await ingest(r.stacks);
   };
 
@@ -331,7 +336,7 @@ export async function record(
     hostname: hostname(),
     frequency_hz: String(freqHz),
     lost_samples: String(stats.lost),
-    dropped_stacks: String(stats.drops),
+    sampler_drops: [...stats.drops].map(([k, v]) => `${k}=${v}`).join(","),
   };
   if (stats.pythons.size > 0) meta.python_versions = [...new Set(stats.pythons.values())].sort().join(",");
   if (opts.pids.length > 0) meta.pids = opts.pids.join(",");

@@ -107,8 +107,8 @@ export function freePort(): Promise<number> {
 /** Reads a `-f json` output with the profile package's own deserializer. */
 export async function readJsonProfile(path: string): Promise<Profile> {
   const mod = (await import("@perforator/profile")) as unknown as Record<string, unknown>;
-  const des = mod.deserializeProfile as ((s: string) => Profile) | undefined;
-  if (typeof des !== "function") throw new Error("@perforator/profile has no deserializeProfile()");
+  const des = mod.parseProfile as ((s: string) => Profile) | undefined;
+  if (typeof des !== "function") throw new Error("@perforator/profile has no parseProfile() (json importer)");
   return des(readFileSync(path, "utf8"));
 }
 
@@ -141,6 +141,17 @@ export function pythonPath(frames: Frame[]): string {
     .filter((f) => f.kind === "python")
     .map((f) => f.name)
     .join(";");
+}
+
+/** Sum of folded lines whose stack contains the given Python functions as consecutive frames. */
+export function foldedCount(folded: string, names: string[]): number {
+  const esc = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp(`(^|;)${names.map((n) => `${esc(n)}( \\([^;]*\\))?`).join(";")}(;| \\d+$)`);
+  let t = 0;
+  for (const line of folded.split("\n")) {
+    if (line && re.test(line)) t += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return t;
 }
 
 export function compileNative(dir: string): string {
