@@ -1,0 +1,139 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { findKernelSymbol, parseKallsyms } from "./kallsyms.js";
+import { findMapping, moduleName, parseMaps } from "./maps.js";
+import { KernelSymbolizer, ProcessSymbolizer } from "./symbolizer.js";
+
+const MAPS = `00400000-0041f000 r--p 00000000 08:01 1234  /usr/bin/python3.11
+0041f000-006d2000 r-xp 0001f000 08:01 1234  /usr/bin/python3.11
+7f0000000000-7f0000001000 rw-p 00000000 00:00 0
+7f0000001000-7f0000002000 r-xp 00000000 00:00 0 
+7f1000000000-7f1000010000 r-xp 00002000 08:01 99   /tmp/my lib.so (deleted)
+7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0                          [vdso]
+ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]
+`;
+
+describe("parseMaps", () => {
+  it("parses file, anonymous, deleted and pseudo mappings", () => {
+    const maps = parseMaps(MAPS);
+    expect(maps).toHaveLength(7);
+    expect(maps[1]).toMatchObject({
+      start: 0x41f000n,
+      offset: 0x1f000n,
+      path: "/usr/bin/python3.11",
+      executable: true,
+    });
+    expect(maps[2]).toMatchObject({ path: "", executable: false, pseudo: false });
+    expect(maps[4]).toMatchObject({ path: "/tmp/my lib.so", deleted: true, offset: 0x2000n });
+    expect(maps[5]).toMatchObject({ path: "[vdso]", pseudo: true });
+    expect(moduleName(maps[4]!)).toBe("my lib.so");
+    expect(moduleName(maps[3]!)).toBe("[anon]");
+    expect(moduleName(maps[5]!)).toBe("[vdso]");
+    expect(findMapping(maps, 0x41f000n)).toBe(maps[1]);
+    expect(findMapping(maps, 0x6d1fffn)).toBe(maps[1]);
+    expect(findMapping(maps, 0x6d2000n)).toBeUndefined();
+    expect(findMapping(maps, 0xffffffffff600010n)).toBe(maps[6]);
+  });
+});
+
+describe("kallsyms", () => {
+  it("detects hidden (all-zero) addresses and warns once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ks-"));
+    writeFileSync(join(dir, "ks"), "0000000000000000 T _text\n0000000000000000 t schedule\n");
+    expect(parseKallsyms(readFileSync(join(dir, "ks"), "utf8")).hidden).toBe(true);
+    const warnings: string[] = [];
+    const k = new KernelSymbolizer({ kallsymsPath: join(dir, "ks"), warn: (m) => warnings.push(m) });
+    expect(k.symbolize(0xffffffff81000010n).name).toBe("[kernel]+0xffffffff81000010");
+    expect(k.symbolize(0xffffffff81000020n).known).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/kptr_restrict/);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("resolves real kernel text addresses (root)", () => {
+    const ks = parseKallsyms(readFileSync("/proc/kallsyms", "utf8"));
+    expect(ks.hidden).toBe(false);
+    const sched = ks.symbols.find((s) => s.name === "schedule")!;
+    expect(findKernelSymbol(ks, sched.addr + 5n)?.sym.name).toBe("schedule");
+    const k = new KernelSymbolizer();
+    expect(k.symbolize(sched.addr + 5n)).toMatchObject({ name: "schedule", offset: 5n, known: true });
+  });
+});
+
+describe("ProcessSymbolizer on a live process", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sym-"));
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const C_SRC = `#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+__attribute__((noinline)) int hot_function(int x) { volatile int y = x; return y * 3; }
+static __attribute__((noinline)) int local_helper(int x) { volatile int y = x; return y + 1; }
+int main(void) {
+  int *heap = malloc(64);
+  printf("%p %p %p %p\\n", (void *)hot_function, (void *)local_helper, (void *)getpid, (void *)heap);
+  fflush(stdout);
+  for (;;) pause();
+}
+`;
+
+  async function start(bin: string): Promise<{ pid: number; addrs: bigint[] }> {
+    const c = spawn(bin, [], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(c);
+    const line = await new Promise<string>((resolve) => c.stdout!.once("data", (d: Buffer) => resolve(String(d))));
+    return {
+      pid: c.pid!,
+      addrs: line
+        .trim()
+        .split(" ")
+        .map((s) => BigInt(s)),
+    };
+  }
+
+  it("names functions of a PIE executable and of libc, and drops heap addresses", async () => {
+    writeFileSync(join(dir, "t.c"), C_SRC);
+    execFileSync("gcc", ["-O1", "-fPIE", "-pie", "-o", join(dir, "pie"), join(dir, "t.c")]);
+    const { pid, addrs } = await start(join(dir, "pie"));
+    const s = new ProcessSymbolizer(pid);
+    expect(s.symbolize(addrs[0]! + 2n)).toMatchObject({ name: "hot_function", offset: 2, module: "pie", known: true });
+    expect(s.symbolize(addrs[1]!)).toMatchObject({ name: "local_helper", offset: 0 });
+    const libc = s.symbolize(addrs[2]! + 1n)!;
+    expect(libc.module).toMatch(/^libc\.so/);
+    expect(libc.name).toMatch(/getpid$/);
+    expect(s.symbolize(addrs[3]!)).toBeNull(); // heap: not executable
+    expect(s.symbolize(8n)).toBeNull(); // unmapped
+  });
+
+  it("shows module+0xvaddr for a stripped binary, and still reads a deleted one", async () => {
+    const bin = join(dir, "stripped");
+    // -O2: other bytes, so another build-id than the unstripped binary of the previous test (the ELF cache
+    // shares symbols between files with one build-id, which would make this one "known").
+    execFileSync("gcc", ["-O2", "-fPIE", "-pie", "-o", bin, join(dir, "t.c")]);
+    const nm = execFileSync("nm", [bin], { encoding: "utf8" });
+    const vaddr = BigInt(`0x${/^([0-9a-f]+) T hot_function$/m.exec(nm)![1]}`);
+    execFileSync("strip", ["-s", bin]);
+    const { pid, addrs } = await start(bin);
+    rmSync(bin); // the mapping becomes "(deleted)"
+    const s = new ProcessSymbolizer(pid);
+    const m = s.mappingFor(addrs[0]!)!;
+    expect(m.deleted).toBe(true);
+    const r = s.symbolize(addrs[0]! + 4n)!;
+    expect(r.known).toBe(false);
+    expect(r.name).toBe(`stripped+0x${(vaddr + 4n).toString(16)}`);
+    // libc is still symbolized in the same process.
+    expect(s.symbolize(addrs[2]!)?.known).toBe(true);
+  });
+
+  it("reports an error instead of throwing when the process is gone", () => {
+    const s = new ProcessSymbolizer(0x3ffffff);
+    expect(s.error).toMatch(/cannot read \/proc\/\d+\/maps/);
+    expect(s.symbolize(0x400000n)).toBeNull();
+  });
+});

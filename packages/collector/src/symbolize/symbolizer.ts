@@ -1,0 +1,175 @@
+/**
+ * User-space and kernel address symbolization.
+ *
+ * user address → mapping (/proc/PID/maps) → file offset → link-time vaddr (PT_LOAD) → function symbol
+ * (binary search over .symtab/.dynsym). Addresses with no symbol keep their place as `module+0xvaddr`;
+ * addresses in no executable mapping are reported as such so callers can drop garbage from frame-pointer walks.
+ */
+import { type ElfFile, fileOffsetToVaddr, findFunction, loadSegmentForOffset, openElf } from "../elf/index.js";
+import { findKernelSymbol, type KernelSymbols, loadKallsyms } from "./kallsyms.js";
+import { candidatePaths, findMapping, type Mapping, moduleName, readMaps } from "./maps.js";
+
+export interface UserSymbol {
+  /** Display name of the binary: `libpython3.12.so.1.0`, `[vdso]`, `[anon]`. */
+  module: string;
+  /** Full path of the mapping ("" for anonymous memory). */
+  path: string;
+  /** Symbol name, or `module+0x<vaddr>` when unknown. */
+  name: string;
+  /** Byte offset into the symbol (0 when unknown). */
+  offset: number;
+  /** Whether `name` is a real symbol. */
+  known: boolean;
+}
+
+export interface KernelFrameSymbol {
+  name: string;
+  offset: bigint;
+  /** Kernel module ("" for vmlinux). */
+  kmodule: string;
+  known: boolean;
+}
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
+/** Load bias of `elf` as mapped by `m`: runtime address = link-time vaddr + bias. null when unknown. */
+export function loadBias(elf: ElfFile, m: Mapping): bigint | null {
+  const off = Number(m.offset);
+  const seg = loadSegmentForOffset(elf, off);
+  if (!seg) return null;
+  return m.start - (seg.vaddr + BigInt(off - seg.offset));
+}
+
+const MAX_CACHED_ADDRS = 200_000;
+
+/** Symbolizes addresses of one process. Keeps the maps, each mapping's ELF and each address it resolved. */
+export class ProcessSymbolizer {
+  readonly pid: number;
+  private maps: Mapping[] = [];
+  private loadedAt = 0;
+  private readonly reloadIntervalMs: number;
+  private readonly elfs = new Map<string, ElfFile | null>();
+  private readonly addrCache = new Map<bigint, UserSymbol | null>();
+  /** Set when /proc/PID/maps could not be read (process gone, no permission). */
+  error: string | null = null;
+
+  constructor(pid: number, opts: { reloadIntervalMs?: number } = {}) {
+    this.pid = pid;
+    this.reloadIntervalMs = opts.reloadIntervalMs ?? 2000;
+    this.reload();
+  }
+
+  /** Re-reads /proc/PID/maps. Returns false when it could not be read. */
+  reload(): boolean {
+    this.loadedAt = Date.now();
+    try {
+      this.maps = readMaps(this.pid);
+      this.error = null;
+      return true;
+    } catch (err) {
+      this.error = `cannot read /proc/${this.pid}/maps: ${(err as Error).message}`;
+      return false;
+    }
+  }
+
+  mappings(): readonly Mapping[] {
+    return this.maps;
+  }
+
+  /** The mapping containing `addr`, re-reading the maps (rate-limited) when none does: new dlopen()s. */
+  mappingFor(addr: bigint): Mapping | undefined {
+    let m = findMapping(this.maps, addr);
+    if (!m && Date.now() - this.loadedAt >= this.reloadIntervalMs && this.reload()) {
+      this.addrCache.clear();
+      m = findMapping(this.maps, addr);
+    }
+    return m;
+  }
+
+  /** The parsed ELF file behind a file-backed mapping, or null. */
+  elfFor(m: Mapping): ElfFile | null {
+    if (m.path === "" || m.pseudo) return null;
+    const key = `${m.start}:${m.path}:${m.inode}`;
+    let elf = this.elfs.get(key);
+    if (elf === undefined) {
+      elf = null;
+      for (const p of candidatePaths(this.pid, m)) {
+        const f = openElf(p);
+        if (f && f.type !== 0) {
+          elf = f;
+          break;
+        }
+      }
+      this.elfs.set(key, elf);
+    }
+    return elf;
+  }
+
+  /**
+   * Symbolizes a user address. Returns null when the address is in no executable mapping (garbage from a
+   * frame-pointer walk through code without frame pointers).
+   */
+  symbolize(addr: bigint): UserSymbol | null {
+    const hit = this.addrCache.get(addr);
+    if (hit !== undefined) return hit;
+    const r = this.compute(addr);
+    if (this.addrCache.size >= MAX_CACHED_ADDRS) this.addrCache.clear();
+    this.addrCache.set(addr, r);
+    return r;
+  }
+
+  private compute(addr: bigint): UserSymbol | null {
+    const m = this.mappingFor(addr);
+    if (!m || !m.executable) return null;
+    const module = moduleName(m);
+    if (m.path === "" || m.pseudo) {
+      return { module, path: m.path, name: `${module}+${hex(addr - m.start)}`, offset: 0, known: false };
+    }
+    const fileOff = addr - m.start + m.offset;
+    const elf = this.elfFor(m);
+    const vaddr = elf ? fileOffsetToVaddr(elf, Number(fileOff)) : null;
+    if (!elf || vaddr === null) {
+      return { module, path: m.path, name: `${module}+${hex(fileOff)}`, offset: 0, known: false };
+    }
+    const f = findFunction(elf, vaddr);
+    if (!f) return { module, path: m.path, name: `${module}+${hex(vaddr)}`, offset: 0, known: false };
+    return { module, path: m.path, name: f.sym.name, offset: f.offset, known: true };
+  }
+}
+
+const KERNEL_MAX_OFFSET = 1n << 20n;
+
+/** Kernel symbolization from /proc/kallsyms, warning once when addresses are hidden. */
+export class KernelSymbolizer {
+  private ks: KernelSymbols | undefined;
+  private warned = false;
+  private readonly warn: (msg: string) => void;
+  private readonly path: string;
+
+  constructor(opts: { warn?: (msg: string) => void; kallsymsPath?: string } = {}) {
+    this.warn = opts.warn ?? (() => {});
+    this.path = opts.kallsymsPath ?? "/proc/kallsyms";
+  }
+
+  symbolize(addr: bigint): KernelFrameSymbol {
+    this.ks ??= loadKallsyms(this.path);
+    const ks = this.ks;
+    if (ks.hidden || ks.symbols.length === 0) {
+      if (!this.warned) {
+        this.warned = true;
+        this.warn(
+          ks.hidden
+            ? "kernel symbols are hidden (/proc/kallsyms shows zero addresses): kernel frames are shown as [kernel]+0x…; run as root or set kernel.kptr_restrict=0 to see their names"
+            : `cannot read ${this.path}: kernel frames are shown as [kernel]+0x…`,
+        );
+      }
+      return { name: `[kernel]+${hex(addr)}`, offset: 0n, kmodule: "", known: false };
+    }
+    const f = findKernelSymbol(ks, addr);
+    if (!f || f.offset > KERNEL_MAX_OFFSET)
+      return { name: `[kernel]+${hex(addr)}`, offset: 0n, kmodule: "", known: false };
+    return { name: f.sym.name, offset: f.offset, kmodule: f.sym.module, known: true };
+  }
+}
