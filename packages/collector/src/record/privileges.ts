@@ -30,5 +30,4 @@ export function checkPrivileges(statusText?: string): PrivilegeStatus {
   return { ok, euid, capEff };
 }
 
-export const NEED_PRIVILEGES_MESSAGE =
-  "perforator record needs root or CAP_BPF+CAP_PERFMON: run it with sudo (or grant the capabilities: sudo setcap cap_bpf,cap_perfmon+ep $(command -v node))";
+export const NEED_PRIVILEGES_MESSAGE = "perforator record needs root or CAP_BPF+CAP_PERFMON: run it with sudo";

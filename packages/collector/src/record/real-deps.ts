@@ -1,5 +1,6 @@
 import { CliError, EXIT } from "../cli/args.js";
-import type { PythonDetection, SamplerHandle, SamplerStartOptions, SessionDeps, StackResolverHandle } from "./deps.js";
+import { Sampler } from "../sampler/index.js";
+import type { PythonDetection, SessionDeps, StackResolverHandle } from "./deps.js";
 
 type Mod = Record<string, unknown>;
 
@@ -23,16 +24,10 @@ function need<T>(mod: Mod, name: string, what: string): T {
 
 /** The eBPF sampler, CPython detection and stack resolver of this package. */
 export async function loadRealDeps(): Promise<SessionDeps> {
-  const [samplerMod, pythonMod, stacksMod] = await Promise.all([
-    load("../sampler/index.js", "eBPF sampler"),
+  const [pythonMod, stacksMod] = await Promise.all([
     load("../python/index.js", "Python support"),
     load("../stacks/index.js", "stack resolver"),
   ]);
-  const Sampler = need<{ start(o: SamplerStartOptions): Promise<SamplerHandle> | SamplerHandle }>(
-    samplerMod,
-    "Sampler",
-    "eBPF sampler",
-  );
   const detectPython = need<(pid: number) => PythonDetection | Promise<PythonDetection>>(
     pythonMod,
     "detectPython",
