@@ -1,2 +1,30 @@
-export * from "./model.js";
+export { buildDiffFlameTree, buildFlameTree, type FlameTreeOptions } from "./exporters/flame-tree.js";
+export { type ToFoldedOptions, toFolded } from "./exporters/folded.js";
+export {
+  PROFILE_JSON_FORMAT,
+  PROFILE_JSON_VERSION,
+  type ProfileJsonV1,
+  serializeProfile,
+} from "./exporters/json.js";
+// exporters
+export { type ToPprofOptions, toPprof } from "./exporters/pprof.js";
 export * from "./flame-tree.js";
+export { formatFrameText, KERNEL_SUFFIX, parseFrameText } from "./frame-text.js";
+// importers
+export { detectFormat, importProfile, type ProfileFormat } from "./importers/auto.js";
+export { type CpuProfileJson, isCpuProfileShape, parseCpuProfile } from "./importers/cpuprofile.js";
+export { type FoldedOptions, parseFolded } from "./importers/folded.js";
+export { parseProfile } from "./importers/json.js";
+export { isGzip, looksLikePythonFile, parsePprof } from "./importers/pprof.js";
+export * from "./model.js";
+export { type CallTreeNode, type CallTreeOptions, callTree } from "./ops/call-tree.js";
+export { type TopDiffOptions, type TopDiffRow, topFunctionsDiff } from "./ops/diff.js";
+export { dropFrames, filterByLabel, groupByLabel } from "./ops/filter.js";
+// operations
+export { type MergeOptions, merge } from "./ops/merge.js";
+export { type FunctionRef, type Sandwich, sandwich } from "./ops/sandwich.js";
+export { functionKey, type TopOptions, type TopRow, topFunctions } from "./ops/top.js";
+
+import { parseProfile as parseProfileJsonImpl } from "./importers/json.js";
+/** Alias of parseProfile (the collector's JSON). */
+export const parseProfileJson = parseProfileJsonImpl;

@@ -68,7 +68,8 @@ export function frameKey(f: Frame): string {
   return `${f.kind}\u0000${f.name}\u0000${f.file}\u0000${f.line}\u0000${f.module}`;
 }
 
-function labelsKey(labels: Labels): string {
+/** Canonical text key of a label set (sorted keys); equal label sets give equal keys. */
+export function labelsKey(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   let s = "";
   for (const k of keys) s += `${k}\u0001${labels[k]}\u0002`;
@@ -84,6 +85,8 @@ export class ProfileBuilder {
   private readonly frameIndex = new Map<string, number>();
   private readonly samples: { stack: number[]; values: number[]; labels: Labels }[] = [];
   private readonly sampleIndex = new Map<string, number>();
+  /** Equal label sets share one frozen object, so consumers (merge) can cache by identity. */
+  private readonly labelSets = new Map<string, Labels>();
   readonly sampleTypes: ValueType[];
 
   constructor(
@@ -110,11 +113,17 @@ export class ProfileBuilder {
     if (values.length !== this.sampleTypes.length) {
       throw new Error(`sample has ${values.length} values, profile has ${this.sampleTypes.length} sample types`);
     }
-    const key = `${stack.join(",")}|${labelsKey(labels)}`;
+    const lk = labelsKey(labels);
+    const key = `${stack.join(",")}|${lk}`;
     const idx = this.sampleIndex.get(key);
     if (idx === undefined) {
+      let shared = this.labelSets.get(lk);
+      if (shared === undefined) {
+        shared = Object.freeze({ ...labels });
+        this.labelSets.set(lk, shared);
+      }
       this.sampleIndex.set(key, this.samples.length);
-      this.samples.push({ stack: stack.slice(), values: values.slice(), labels: { ...labels } });
+      this.samples.push({ stack: stack.slice(), values: values.slice(), labels: shared });
     } else {
       const s = this.samples[idx]!;
       for (let i = 0; i < values.length; i++) s.values[i] = s.values[i]! + values[i]!;
@@ -150,4 +159,32 @@ export function totalValue(p: Profile, valueIndex = p.defaultSampleType): number
   let t = 0;
   for (const s of p.samples) t += s.values[valueIndex] ?? 0;
   return t;
+}
+
+/** True when both value types name the same type and unit. */
+export function sameValueType(a: ValueType, b: ValueType): boolean {
+  return a.type === b.type && a.unit === b.unit;
+}
+
+/** `type/unit`, the way pprof tools print a sample type. */
+export function formatValueType(t: ValueType): string {
+  return `${t.type}/${t.unit}`;
+}
+
+/** Checks a value index against the profile's sample types; returns the index to use. */
+export function resolveValueIndex(p: Profile, valueIndex: number | undefined): number {
+  const vi = valueIndex ?? p.defaultSampleType;
+  if (!Number.isInteger(vi) || vi < 0 || vi >= p.sampleTypes.length) {
+    throw new Error(
+      `value index ${vi} is out of range: the profile has ${p.sampleTypes.length} sample type(s) (${p.sampleTypes
+        .map(formatValueType)
+        .join(", ")}); pass an index from 0 to ${p.sampleTypes.length - 1}`,
+    );
+  }
+  return vi;
+}
+
+/** A profile with the same sample types and metadata as `p` and no samples. */
+export function emptyLike(p: Profile): Profile {
+  return { ...p, frames: [], samples: [], meta: { ...p.meta } };
 }

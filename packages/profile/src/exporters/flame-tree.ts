@@ -1,0 +1,318 @@
+/**
+ * Builds the compact FlameTree (see ../flame-tree.ts) from profiles: a trie over root-first
+ * stacks in typed arrays with an open-addressing (parent, frame) → child table, then one
+ * pass to lay the nodes out in DFS pre-order with siblings sorted by name.
+ */
+import { type FlameTree, FRAME_KINDS } from "../flame-tree.js";
+import { type Frame, type Profile, resolveValueIndex, sameValueType } from "../model.js";
+
+export interface FlameTreeOptions {
+  /** Which sample type to show (default: the profile's default). */
+  valueIndex?: number;
+  /** A label key (e.g. "thread_name", "tid"): one synthetic frame `key=value` per label value under the root. */
+  groupBy?: string;
+  /**
+   * Keep one node per source line (default false: frames of the same function at different lines
+   * are merged into one node whose line is 0, the way flamegraphs usually read).
+   */
+  byLine?: boolean;
+}
+
+const KIND_INDEX: Record<string, number> = Object.fromEntries(FRAME_KINDS.map((k, i) => [k, i]));
+
+class FlameTreeBuilder {
+  readonly strings: string[] = [""];
+  private readonly stringIndex = new Map<string, number>([["", 0]]);
+  private readonly frameIndex = new Map<string, number>();
+  fName: number[] = [];
+  fFile: number[] = [];
+  fLine: number[] = [];
+  fKind: number[] = [];
+  fModule: number[] = [];
+
+  private cap = 1024;
+  n = 0;
+  parent = new Int32Array(this.cap);
+  frame = new Int32Array(this.cap);
+  total = new Float64Array(this.cap);
+  self = new Float64Array(this.cap);
+  baseTotal: Float64Array | undefined;
+  baseSelf: Float64Array | undefined;
+  private bits = 12;
+  private table = new Int32Array(1 << this.bits);
+  private mask = (1 << this.bits) - 1;
+
+  constructor(
+    readonly byLine: boolean,
+    diff: boolean,
+  ) {
+    if (diff) {
+      this.baseTotal = new Float64Array(this.cap);
+      this.baseSelf = new Float64Array(this.cap);
+    }
+    const root = this.frameId({ name: "all", file: "", line: 0, kind: "other", module: "" });
+    this.newNode(-1, root);
+  }
+
+  str(s: string): number {
+    let i = this.stringIndex.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.stringIndex.set(s, i);
+    }
+    return i;
+  }
+
+  frameId(f: Frame): number {
+    const line = this.byLine ? f.line : 0;
+    const key = `${f.kind}\u0000${f.name}\u0000${f.file}\u0000${line}\u0000${f.module}`;
+    let id = this.frameIndex.get(key);
+    if (id === undefined) {
+      id = this.fName.length;
+      this.fName.push(this.str(f.name));
+      this.fFile.push(this.str(f.file));
+      this.fLine.push(line);
+      this.fKind.push(KIND_INDEX[f.kind] ?? 3);
+      this.fModule.push(this.str(f.module));
+      this.frameIndex.set(key, id);
+    }
+    return id;
+  }
+
+  /** Profile frame index → tree frame id. */
+  mapFrames(p: Profile): Int32Array {
+    const m = new Int32Array(p.frames.length);
+    for (let i = 0; i < p.frames.length; i++) m[i] = this.frameId(p.frames[i]!);
+    return m;
+  }
+
+  private newNode(parent: number, frame: number): number {
+    if (this.n === this.cap) {
+      this.cap *= 2;
+      const gi = (a: Int32Array) => {
+        const b = new Int32Array(this.cap);
+        b.set(a);
+        return b;
+      };
+      const gf = (a: Float64Array) => {
+        const b = new Float64Array(this.cap);
+        b.set(a);
+        return b;
+      };
+      this.parent = gi(this.parent);
+      this.frame = gi(this.frame);
+      this.total = gf(this.total);
+      this.self = gf(this.self);
+      if (this.baseTotal) this.baseTotal = gf(this.baseTotal);
+      if (this.baseSelf) this.baseSelf = gf(this.baseSelf);
+    }
+    const id = this.n++;
+    this.parent[id] = parent;
+    this.frame[id] = frame;
+    return id;
+  }
+
+  private static hash(parent: number, frame: number): number {
+    let h = Math.imul(parent ^ 0x27d4eb2d, 0x9e3779b1) ^ Math.imul(frame + 0x165667b1, 0x85ebca6b);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0xc2b2ae35);
+    return h ^ (h >>> 13);
+  }
+
+  child(parent: number, frame: number): number {
+    const { frame: fr, parent: pa } = this;
+    let slot = FlameTreeBuilder.hash(parent, frame) & this.mask;
+    for (;;) {
+      const e = this.table[slot]!;
+      if (e === 0) break;
+      const c = e - 1;
+      if (pa[c] === parent && fr[c] === frame) return c;
+      slot = (slot + 1) & this.mask;
+    }
+    const c = this.newNode(parent, frame);
+    this.table[slot] = c + 1;
+    if (this.n * 2 > this.mask) this.rehash();
+    return c;
+  }
+
+  private rehash(): void {
+    this.bits++;
+    this.table = new Int32Array(1 << this.bits);
+    this.mask = (1 << this.bits) - 1;
+    for (let c = 1; c < this.n; c++) {
+      let slot = FlameTreeBuilder.hash(this.parent[c]!, this.frame[c]!) & this.mask;
+      while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.table[slot] = c + 1;
+    }
+  }
+
+  /** Adds `value` along root → (group frame) → stack. */
+  addStack(stack: readonly number[], remap: Int32Array, value: number, base: boolean, groupFrame: number): void {
+    const total = base ? this.baseTotal! : this.total;
+    let node = 0;
+    total[0] += value;
+    if (groupFrame >= 0) {
+      node = this.child(0, groupFrame);
+      (base ? this.baseTotal! : this.total)[node] += value;
+    }
+    for (let i = 0; i < stack.length; i++) {
+      node = this.child(node, remap[stack[i]!]!);
+      (base ? this.baseTotal! : this.total)[node] += value;
+    }
+    (base ? this.baseSelf! : this.self)[node] += value;
+  }
+
+  finish(sampleType: string, unit: string, baseTotal?: number): FlameTree {
+    const n = this.n;
+    const nf = this.fName.length;
+    const strings = this.strings;
+    // Frame order for siblings: name, then file, line, kind, module.
+    const order = Array.from({ length: nf }, (_, i) => i);
+    const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    order.sort(
+      (a, b) =>
+        cmpStr(strings[this.fName[a]!]!, strings[this.fName[b]!]!) ||
+        cmpStr(strings[this.fFile[a]!]!, strings[this.fFile[b]!]!) ||
+        this.fLine[a]! - this.fLine[b]! ||
+        this.fKind[a]! - this.fKind[b]! ||
+        cmpStr(strings[this.fModule[a]!]!, strings[this.fModule[b]!]!),
+    );
+    const rank = new Int32Array(nf);
+    for (let i = 0; i < nf; i++) rank[order[i]!] = i;
+
+    // Children in CSR form, each group sorted by frame rank.
+    const childCount = new Int32Array(n + 1);
+    for (let c = 1; c < n; c++) childCount[this.parent[c]! + 1]++;
+    for (let i = 0; i < n; i++) childCount[i + 1] += childCount[i]!;
+    const offs = childCount; // offs[p] .. offs[p+1]
+    const fill = offs.slice(0, n);
+    const kids = new Int32Array(Math.max(0, n - 1));
+    for (let c = 1; c < n; c++) kids[fill[this.parent[c]!]!++] = c;
+    const keyed = new Float64Array(64);
+    let tmp = keyed;
+    for (let p = 0; p < n; p++) {
+      const a = offs[p]!;
+      const b = offs[p + 1]!;
+      if (b - a < 2) continue;
+      // Sort by rank (unique among siblings): pack rank and node into one float, sort numerically.
+      if (tmp.length < b - a) tmp = new Float64Array((b - a) * 2);
+      for (let i = a; i < b; i++) tmp[i - a] = rank[this.frame[kids[i]!]!]! * 4294967296 + kids[i]!;
+      const view = tmp.subarray(0, b - a);
+      view.sort();
+      for (let i = a; i < b; i++) kids[i] = view[i - a]! % 4294967296;
+    }
+
+    // Pre-order layout.
+    const nodeFrame = new Uint32Array(n);
+    const nodeParent = new Int32Array(n);
+    const nodeDepth = new Uint16Array(n);
+    const nodeTotal = new Float64Array(n);
+    const nodeSelf = new Float64Array(n);
+    const nodeBaseTotal = this.baseTotal ? new Float64Array(n) : undefined;
+    const nodeBaseSelf = this.baseSelf ? new Float64Array(n) : undefined;
+    const newIndex = new Int32Array(n);
+    const stack = new Int32Array(n);
+    const depthOf = new Int32Array(n);
+    let sp = 0;
+    stack[sp++] = 0;
+    let out = 0;
+    while (sp > 0) {
+      const v = stack[--sp]!;
+      const o = out++;
+      newIndex[v] = o;
+      const d = v === 0 ? 0 : depthOf[this.parent[v]!]! + 1;
+      depthOf[v] = d;
+      nodeDepth[o] = Math.min(d, 65535);
+      nodeFrame[o] = this.frame[v]!;
+      nodeParent[o] = v === 0 ? -1 : newIndex[this.parent[v]!]!;
+      nodeTotal[o] = this.total[v]!;
+      nodeSelf[o] = this.self[v]!;
+      if (nodeBaseTotal) nodeBaseTotal[o] = this.baseTotal![v]!;
+      if (nodeBaseSelf) nodeBaseSelf[o] = this.baseSelf![v]!;
+      // Push children in reverse so the first sibling is visited first.
+      for (let i = offs[v + 1]! - 1; i >= offs[v]!; i--) stack[sp++] = kids[i]!;
+    }
+
+    const tree: FlameTree = {
+      version: 1,
+      strings,
+      sampleType,
+      unit,
+      frameName: Uint32Array.from(this.fName),
+      frameFile: Uint32Array.from(this.fFile),
+      frameLine: Uint32Array.from(this.fLine),
+      frameKind: Uint8Array.from(this.fKind),
+      frameModule: Uint32Array.from(this.fModule),
+      nodeFrame,
+      nodeParent,
+      nodeDepth,
+      nodeTotal,
+      nodeSelf,
+    };
+    if (nodeBaseTotal && nodeBaseSelf) {
+      tree.nodeBaseTotal = nodeBaseTotal;
+      tree.nodeBaseSelf = nodeBaseSelf;
+      tree.baseTotal = baseTotal ?? nodeBaseTotal[0]!;
+    }
+    return tree;
+  }
+}
+
+function addProfile(b: FlameTreeBuilder, p: Profile, vi: number, base: boolean, groupBy: string | undefined): void {
+  const remap = b.mapFrames(p);
+  const groupFrames = new Map<string, number>();
+  for (const s of p.samples) {
+    const v = s.values[vi] ?? 0;
+    if (v === 0) continue;
+    let g = -1;
+    if (groupBy !== undefined) {
+      const lv = s.labels[groupBy];
+      const name = `${groupBy}=${lv ?? "(none)"}`;
+      let gf = groupFrames.get(name);
+      if (gf === undefined) {
+        gf = b.frameId({ name, file: "", line: 0, kind: "other", module: "" });
+        groupFrames.set(name, gf);
+      }
+      g = gf;
+    }
+    b.addStack(s.stack, remap, v, base, g);
+  }
+}
+
+/** The flamegraph of one profile; node 0 ("all") holds the profile total. */
+export function buildFlameTree(p: Profile, opts: FlameTreeOptions = {}): FlameTree {
+  const vi = resolveValueIndex(p, opts.valueIndex);
+  const b = new FlameTreeBuilder(opts.byLine === true, false);
+  addProfile(b, p, vi, false, opts.groupBy);
+  const t = p.sampleTypes[vi]!;
+  return b.finish(t.type, t.unit);
+}
+
+/** Index of target's sample type `vi` in `base` (by type and unit), else base's default. */
+function matchingIndex(base: Profile, target: Profile, vi: number): number {
+  const t = target.sampleTypes[vi]!;
+  const i = base.sampleTypes.findIndex((x) => sameValueType(x, t));
+  return i >= 0 ? i : base.defaultSampleType;
+}
+
+/**
+ * A diff tree over the union of both profiles' paths: nodeTotal/nodeSelf from `target`,
+ * nodeBaseTotal/nodeBaseSelf the raw baseline values of the same path (0 when the path is
+ * new), baseTotal the baseline total. Paths only in the baseline stay, with target total 0.
+ */
+export function buildDiffFlameTree(
+  base: Profile,
+  target: Profile,
+  opts: Omit<FlameTreeOptions, "groupBy"> & { groupBy?: string } = {},
+): FlameTree {
+  const vi = resolveValueIndex(target, opts.valueIndex);
+  const bvi =
+    opts.valueIndex !== undefined ? resolveValueIndex(base, opts.valueIndex) : matchingIndex(base, target, vi);
+  const b = new FlameTreeBuilder(opts.byLine === true, true);
+  addProfile(b, target, vi, false, opts.groupBy);
+  addProfile(b, base, bvi, true, opts.groupBy);
+  const t = target.sampleTypes[vi]!;
+  const tree = b.finish(t.type, t.unit);
+  return tree;
+}

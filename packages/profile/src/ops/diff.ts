@@ -1,0 +1,99 @@
+/** Before/after comparison of two profiles, each normalised by its own total. */
+import { type FrameKind, type Profile, resolveValueIndex, sameValueType, totalValue } from "../model.js";
+import { type TopOptions, topFunctions } from "./top.js";
+
+export interface TopDiffRow {
+  name: string;
+  file: string;
+  line: number;
+  kind: FrameKind;
+  module: string;
+  /** Raw values. */
+  beforeSelf: number;
+  afterSelf: number;
+  beforeTotal: number;
+  afterTotal: number;
+  /** Share of each profile's total, 0..1. */
+  beforeSelfShare: number;
+  afterSelfShare: number;
+  beforeTotalShare: number;
+  afterTotalShare: number;
+  /** afterShare - beforeShare (positive = got more expensive). */
+  selfDelta: number;
+  totalDelta: number;
+}
+
+export interface TopDiffOptions extends TopOptions {
+  /** Sort key (default "total"): by |delta| of total share or of self share. */
+  sortBy?: "total" | "self";
+}
+
+const key = (r: { kind: string; name: string; file: string; line: number; module: string }) =>
+  `${r.kind}\u0000${r.name}\u0000${r.file}\u0000${r.line}\u0000${r.module}`;
+
+/**
+ * One row per function present in either profile, sorted by |delta| (largest change first).
+ * Shares are relative to each profile's own total, so a longer recording does not look like a regression.
+ */
+export function topFunctionsDiff(base: Profile, target: Profile, opts: TopDiffOptions = {}): TopDiffRow[] {
+  const tvi = resolveValueIndex(target, opts.valueIndex);
+  let bvi = opts.valueIndex;
+  if (bvi === undefined) {
+    const i = base.sampleTypes.findIndex((t) => sameValueType(t, target.sampleTypes[tvi]!));
+    bvi = i >= 0 ? i : base.defaultSampleType;
+  }
+  bvi = resolveValueIndex(base, bvi);
+  const before = topFunctions(base, { byLine: opts.byLine, valueIndex: bvi });
+  const after = topFunctions(target, { byLine: opts.byLine, valueIndex: tvi });
+  const bt = totalValue(base, bvi);
+  const at = totalValue(target, tvi);
+  const share = (v: number, t: number) => (t === 0 ? 0 : v / t);
+  const rows = new Map<string, TopDiffRow>();
+  const row = (r: (typeof before)[number]): TopDiffRow => {
+    const k = key(r);
+    let d = rows.get(k);
+    if (!d) {
+      d = {
+        name: r.name,
+        file: r.file,
+        line: r.line,
+        kind: r.kind,
+        module: r.module,
+        beforeSelf: 0,
+        afterSelf: 0,
+        beforeTotal: 0,
+        afterTotal: 0,
+        beforeSelfShare: 0,
+        afterSelfShare: 0,
+        beforeTotalShare: 0,
+        afterTotalShare: 0,
+        selfDelta: 0,
+        totalDelta: 0,
+      };
+      rows.set(k, d);
+    }
+    return d;
+  };
+  for (const r of before) {
+    const d = row(r);
+    d.beforeSelf = r.self;
+    d.beforeTotal = r.total;
+  }
+  for (const r of after) {
+    const d = row(r);
+    d.afterSelf = r.self;
+    d.afterTotal = r.total;
+  }
+  for (const d of rows.values()) {
+    d.beforeSelfShare = share(d.beforeSelf, bt);
+    d.afterSelfShare = share(d.afterSelf, at);
+    d.beforeTotalShare = share(d.beforeTotal, bt);
+    d.afterTotalShare = share(d.afterTotal, at);
+    d.selfDelta = d.afterSelfShare - d.beforeSelfShare;
+    d.totalDelta = d.afterTotalShare - d.beforeTotalShare;
+  }
+  const by = opts.sortBy === "self" ? "selfDelta" : "totalDelta";
+  return [...rows.values()].sort(
+    (a, b) => Math.abs(b[by]) - Math.abs(a[by]) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+}
