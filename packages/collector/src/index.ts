@@ -1,1 +1,24 @@
+/** Public surface of @perforator/collector: the CLI entry, the recording session and its building blocks. */
 export const PACKAGE = "@perforator/collector";
+
+export {
+  CliError,
+  defaultOutputName,
+  EXIT,
+  type OutputFormat,
+  parseDuration,
+  parseFormat,
+  parseFreq,
+  parseListenAddress,
+  parsePids,
+  UsageError,
+} from "./cli/args.js";
+export { loadProfileFile } from "./cli/load.js";
+export { runCli } from "./cli/main.js";
+export { writeFileAtomic } from "./record/atomic.js";
+export type { FlushResult, PythonDetection, RawStack, SamplerHandle, SessionDeps } from "./record/deps.js";
+export { encodeProfile, renderHtml } from "./record/output.js";
+export { checkPrivileges } from "./record/privileges.js";
+export { loadRealDeps } from "./record/real-deps.js";
+export { type RunningServer, serveProfile } from "./record/serve.js";
+export { type RecordOptions, type RecordResult, type RecordStats, record } from "./record/session.js";
