@@ -89,7 +89,6 @@ function outputChoice(opts: { output?: string; serve?: string | true }, defaultS
 
 /** Writes or serves a finished profile; `onReady` gets the line for the summary (path or URL). */
 async function deliver(d: {
-  interrupts: InterruptSource;
   profile: Profile;
   choice: OutputChoice;
   format: OutputFormat;
@@ -98,7 +97,7 @@ async function deliver(d: {
   onReady: (line: string) => void;
   baseline?: Profile;
 }): Promise<void> {
-  const { interrupts, profile, choice, format, title, fallbackName, onReady, baseline } = d;
+  const { profile, choice, format, title, fallbackName, onReady, baseline } = d;
   if (choice.serve) {
     const html = await renderHtml(profile, { title, ...(baseline ? { baseline } : {}) });
     let pprof: Uint8Array | undefined;
@@ -109,15 +108,12 @@ async function deliver(d: {
     }
     const server = await serveProfile(choice.serve, { html, ...(pprof ? { pprof } : {}) });
     onReady(`flamegraph at ${server.url} (Ctrl-C to stop serving)`);
-    const fresh = new AbortController();
-    // The recording may already have consumed the first Ctrl-C: serving waits for the next one.
-    const once = () => fresh.abort();
+    // Serve until SIGINT/SIGTERM (the recording's own handlers are gone by now).
+    const stopServing = new AbortController();
+    const once = () => stopServing.abort();
     process.once("SIGINT", once);
     process.once("SIGTERM", once);
-    await Promise.race([
-      waitForAbort(fresh.signal),
-      ...(interrupts.signal.aborted ? [] : [waitForAbort(interrupts.signal)]),
-    ]);
+    await waitForAbort(stopServing.signal);
     process.off("SIGINT", once);
     process.off("SIGTERM", once);
     await server.close();
@@ -197,9 +193,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       }
       const { loadRealDeps } = await import("../record/real-deps.js");
       const interrupts = io.interrupts ?? processInterrupts(io.stderr);
+      const isTty = io.stderr.isTTY === true;
+      let result: Awaited<ReturnType<typeof record>>;
       try {
-        const isTty = io.stderr.isTTY === true;
-        const result = await record(
+        result = await record(
           {
             pids,
             wholeSystem: flags.wholeSystem === true,
@@ -215,22 +212,22 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
           },
           io.deps ?? loadRealDeps,
         );
-        if (isTty) io.stderr.write("\r\x1b[K");
-        const title = `perforator record ${new Date(result.profile.timeNanos / 1e6).toISOString()}`;
-        await deliver({
-          interrupts,
-          profile: result.profile,
-          choice,
-          format,
-          title,
-          fallbackName: defaultOutputName(format),
-          onReady: (line) => {
-            for (const l of summaryLines(result.stats, line)) io.stderr.write(`${l}\n`);
-          },
-        });
       } finally {
         interrupts.dispose();
       }
+      if (isTty) io.stderr.write("\r\x1b[K");
+      const title = `perforator record ${new Date(result.profile.timeNanos / 1e6).toISOString()}`;
+      const stats = result.stats;
+      await deliver({
+        profile: result.profile,
+        choice,
+        format,
+        title,
+        fallbackName: defaultOutputName(format),
+        onReady: (line) => {
+          for (const l of summaryLines(stats, line)) io.stderr.write(`${l}\n`);
+        },
+      });
     });
 
   program
@@ -242,20 +239,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (file: string, flags: { output?: string; serve?: string | true }) => {
       const choice = outputChoice(flags);
       const profile = await loadProfileFile(file);
-      const interrupts = io.interrupts ?? processInterrupts(io.stderr);
-      try {
-        await deliver({
-          interrupts,
-          profile,
-          choice,
-          format: "html",
-          title: basename(file),
-          fallbackName: "perforator-view.html",
-          onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
-        });
-      } finally {
-        interrupts.dispose();
-      }
+      await deliver({
+        profile,
+        choice,
+        format: "html",
+        title: basename(file),
+        fallbackName: "perforator-view.html",
+        onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
+      });
     });
 
   program
@@ -269,21 +260,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const choice = outputChoice(flags);
       const baseline = await loadProfileFile(base);
       const profile = await loadProfileFile(target);
-      const interrupts = io.interrupts ?? processInterrupts(io.stderr);
-      try {
-        await deliver({
-          interrupts,
-          profile,
-          choice,
-          format: "html",
-          title: `${basename(base)} → ${basename(target)}`,
-          fallbackName: "perforator-diff.html",
-          onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
-          baseline,
-        });
-      } finally {
-        interrupts.dispose();
-      }
+      await deliver({
+        profile,
+        choice,
+        format: "html",
+        title: `${basename(base)} → ${basename(target)}`,
+        fallbackName: "perforator-diff.html",
+        onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
+        baseline,
+      });
     });
 
   program.action(() => {
