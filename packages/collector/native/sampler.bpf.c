@@ -44,7 +44,7 @@ struct {
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, DROP_MAX);
+  __uint(max_entries, 2 * DROP_MAX); /* [gen * DROP_MAX + reason] */
   __type(key, __u32);
   __type(value, __u64);
 } drops SEC(".maps");
@@ -88,24 +88,25 @@ PYSTACK_MAP(pystacks1);
 COUNT_MAP(counts0);
 COUNT_MAP(counts1);
 
-static __always_inline void bump(__u32 reason) {
-  __u64 *v = bpf_map_lookup_elem(&drops, &reason);
+static __always_inline void bump(__u32 gen, __u32 reason) {
+  __u32 idx = gen * DROP_MAX + reason;
+  __u64 *v = bpf_map_lookup_elem(&drops, &idx);
   if (v)
     *v += 1; /* per-CPU slot: no atomics needed */
 }
 
 /* Native stack id, or -1. "No stack" (-EFAULT: e.g. no user stack for a kernel thread, no kernel stack for a sample
  * taken in user mode) is normal and not counted; every other failure is. */
-static __always_inline __s32 stack_id(void *ctx, void *map, __u64 flags, __u32 err_reason) {
+static __always_inline __s32 stack_id(void *ctx, void *map, __u64 flags, __u32 gen, __u32 err_reason) {
   long id = bpf_get_stackid(ctx, map, flags);
   if (id >= 0)
     return (__s32)id;
   if (id == -EEXIST)
-    bump(DROP_STACK_COLLISION);
+    bump(gen, DROP_STACK_COLLISION);
   else if (id == -ENOMEM)
-    bump(DROP_STACK_FULL);
+    bump(gen, DROP_STACK_FULL);
   else if (id != -EFAULT)
-    bump(err_reason);
+    bump(gen, err_reason);
   return -1;
 }
 
@@ -227,7 +228,7 @@ static __always_inline __u32 walk_python(struct task_struct *task, struct py_cfg
   return w->status;
 }
 
-static __always_inline void count(void *counts, struct count_key *key) {
+static __always_inline void count(void *counts, struct count_key *key, __u32 gen) {
   __u64 *v = bpf_map_lookup_elem(counts, key);
   if (v) {
     __sync_fetch_and_add(v, 1);
@@ -240,7 +241,7 @@ static __always_inline void count(void *counts, struct count_key *key) {
     if (v)
       __sync_fetch_and_add(v, 1);
   } else if (err) {
-    bump(DROP_COUNTS_FULL);
+    bump(gen, DROP_COUNTS_FULL);
   }
 }
 
@@ -257,18 +258,18 @@ int on_sample(struct bpf_perf_event_data *ctx) {
     return 0;
   if (!s->whole_system && !bpf_map_lookup_elem(&targets, &tgid))
     return 0;
-  bump(DROP_SAMPLES);
-
   __u32 gen = s->gen & 1;
+  bump(gen, DROP_SAMPLES);
+
   struct count_key key = {};
   key.tgid = tgid;
   key.tid = tid;
   if (gen) {
-    key.kstack = stack_id(ctx, &stacks1, 0, DROP_KSTACK);
-    key.ustack = stack_id(ctx, &stacks1, BPF_F_USER_STACK, DROP_USTACK);
+    key.kstack = stack_id(ctx, &stacks1, 0, 1, DROP_KSTACK);
+    key.ustack = stack_id(ctx, &stacks1, BPF_F_USER_STACK, 1, DROP_USTACK);
   } else {
-    key.kstack = stack_id(ctx, &stacks0, 0, DROP_KSTACK);
-    key.ustack = stack_id(ctx, &stacks0, BPF_F_USER_STACK, DROP_USTACK);
+    key.kstack = stack_id(ctx, &stacks0, 0, 0, DROP_KSTACK);
+    key.ustack = stack_id(ctx, &stacks0, BPF_F_USER_STACK, 0, DROP_USTACK);
   }
 
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -295,10 +296,10 @@ int on_sample(struct bpf_perf_event_data *ctx) {
         key.pyhash = h;
     }
     if (status != PY_OK && status < PY_STATUS_MAX)
-      bump(DROP_PY_BASE + status);
+      bump(gen, DROP_PY_BASE + status);
     key.pystatus = status;
   }
 
-  count(gen ? (void *)&counts1 : (void *)&counts0, &key);
+  count(gen ? (void *)&counts1 : (void *)&counts0, &key, gen);
   return 0;
 }

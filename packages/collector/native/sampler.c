@@ -34,7 +34,6 @@ static int perf_fds[MAX_CPUS];
 static int n_events;
 static struct settings cur_settings;
 static int n_possible_cpus;
-static u64 drops_prev[DROP_MAX];
 
 static const char *drop_names[DROP_MAX] = {
     [DROP_SAMPLES] = "samples",
@@ -392,24 +391,27 @@ static void cmd_flush(void) {
   clear_map(stacks_fd, sizeof(u32), STACK_MAP_ENTRIES);
   clear_map(py_fd, sizeof(u64), PYSTACK_MAP_ENTRIES);
 
-  /* Counters are cumulative per CPU in BPF; report the change since the previous flush. */
+  /* Counters of the old generation: sum over CPUs, then reset them for its next turn. */
   u64 totals[DROP_MAX] = {0};
   u64 *vals = calloc((size_t)n_possible_cpus, sizeof(u64));
-  if (!vals)
+  u64 *zeros = calloc((size_t)n_possible_cpus, sizeof(u64));
+  if (!vals || !zeros)
     fatal(ENOMEM, "flush", "out of memory");
+  int drops_fd = bpf_map__fd(skel->maps.drops);
   for (u32 r = 0; r < DROP_MAX; r++) {
-    if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.drops), &r, vals))
+    u32 idx = old * DROP_MAX + r;
+    if (bpf_map_lookup_elem(drops_fd, &idx, vals))
       continue;
     for (int c = 0; c < n_possible_cpus; c++)
       totals[r] += vals[c];
+    bpf_map_update_elem(drops_fd, &idx, zeros, BPF_ANY);
   }
   free(vals);
-  printf("drops lost=%" PRIu64, (uint64_t)(totals[DROP_COUNTS_FULL] - drops_prev[DROP_COUNTS_FULL]));
-  for (u32 r = 0; r < DROP_MAX; r++) {
+  free(zeros);
+  printf("drops lost=%" PRIu64, (uint64_t)totals[DROP_COUNTS_FULL]);
+  for (u32 r = 0; r < DROP_MAX; r++)
     if (drop_names[r])
-      printf(" %s=%" PRIu64, drop_names[r], (uint64_t)(totals[r] - drops_prev[r]));
-    drops_prev[r] = totals[r];
-  }
+      printf(" %s=%" PRIu64, drop_names[r], (uint64_t)totals[r]);
   printf("\nend %zu\n", printed);
   fflush(stdout);
 }
@@ -449,7 +451,12 @@ int main(int argc, char **argv) {
   write_settings();
   attach_events(freq);
 
-  printf("ready cpus=%d freq=%d\n", n_events, freq);
+  struct bpf_prog_info info;
+  __u32 info_len = sizeof(info);
+  memset(&info, 0, sizeof(info));
+  if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.on_sample), &info, &info_len))
+    info.id = 0;
+  printf("ready cpus=%d freq=%d prog=%u\n", n_events, freq, info.id);
   fflush(stdout);
 
   char *line = NULL;

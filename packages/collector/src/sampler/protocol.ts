@@ -2,7 +2,7 @@
 import type { PyBpfConfig, RawPyFrame, RawStack } from "./types.js";
 
 export type SamplerLine =
-  | { kind: "ready"; cpus: number; freq: number }
+  | { kind: "ready"; cpus: number; freq: number; progId: number }
   | { kind: "ok"; command: string; arg: string }
   | { kind: "fail"; command: string; message: string }
   | { kind: "error"; errno: string; stage: string; message: string }
@@ -104,7 +104,7 @@ export function parseLine(line: string): SamplerLine {
       return { kind: "end", count: dec(f[1], line, "count") };
     case "ready": {
       const kv = keyValues(f.slice(1), line);
-      return { kind: "ready", cpus: kv.cpus ?? 0, freq: kv.freq ?? 0 };
+      return { kind: "ready", cpus: kv.cpus ?? 0, freq: kv.freq ?? 0, progId: kv.prog ?? 0 };
     }
     case "ok":
       return { kind: "ok", command: f[1] ?? "", arg: f.slice(2).join(" ") };

@@ -128,6 +128,33 @@ int main(void) { printf("ready\\n"); fflush(stdout); outer_fn(); return 0; }
     expect(total(again.stacks.filter((x) => x.pid === t.pid))).toBeGreaterThan(5);
   });
 
+  it("records kernel stacks, samples every task in whole-system mode, and stops on removePid", async () => {
+    const s = await Sampler.start({ freqHz: 199, wholeSystem: true });
+    cleanup.push(() => s.stop());
+    expect(s.progId).toBeGreaterThan(0);
+    expect(s.cpus).toBeGreaterThan(0);
+    // Never added by pid: whole-system mode must still see it. dd spends its time in the kernel (read_zero/copy).
+    const t = await target("sh", ["-c", "echo ready; exec dd if=/dev/zero of=/dev/null bs=4M"]);
+    const all = await sampleFor(s, 800);
+    const mine = all.stacks.filter((x) => x.pid === t.pid);
+    const n = total(mine);
+    expect(n).toBeGreaterThan(MIN_SAMPLES);
+    const inKernel = mine.filter((x) => x.kernel.length > 2 && x.kernel.every((a) => a >= 0xffff800000000000n));
+    expect(total(inKernel) / n).toBeGreaterThan(0.5);
+    expect(total(mine.filter((x) => x.processName === "dd" && x.threadName === "dd")) / n).toBeGreaterThan(0.9);
+    expect(mine.every((x) => x.python.length === 0 && x.pyStatus === 0)).toBe(true);
+    expect(new Set(all.stacks.map((x) => x.pid)).size).toBeGreaterThan(1);
+
+    // Back to a pid set: add then remove the target; after removal nothing of it is counted.
+    await s.flush();
+    const s2 = await withSampler(199);
+    await s2.addPid(t.pid);
+    expect(total((await sampleFor(s2, 300)).stacks.filter((x) => x.pid === t.pid))).toBeGreaterThan(5);
+    await s2.removePid(t.pid);
+    await s2.flush();
+    expect(total((await sampleFor(s2, 300)).stacks)).toBe(0);
+  });
+
   const nested = `
 def level5():
     print("ready", flush=True)

@@ -131,6 +131,10 @@ export class Sampler {
     });
   }
 
+  /** Id of the loaded BPF program (`bpftool prog show id <n>`), and number of CPUs sampled. */
+  progId = 0;
+  cpus = 0;
+
   /** Process id of the native sampler (for CPU accounting). */
   get pid(): number | undefined {
     return this.child.pid;
@@ -152,7 +156,12 @@ export class Sampler {
     if (opts.wholeSystem) args.push("--all");
     const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] });
     const sampler = new Sampler(child);
-    await sampler.exchange(null, (l) => l.kind === "ready");
+    await sampler.exchange(null, (l) => {
+      if (l.kind !== "ready") return false;
+      sampler.progId = l.progId;
+      sampler.cpus = l.cpus;
+      return true;
+    });
     for (const pid of opts.pids ?? []) await sampler.addPid(pid);
     const every = opts.drainIntervalMs ?? 1000;
     if (every > 0) {
