@@ -67,8 +67,9 @@ export function toPprof(p: Profile, opts: ToPprofOptions = {}): Uint8Array {
     if (functionId === 0) {
       functionId = functions.length + 1;
       functionIds.set(fkey, functionId);
-      const nameIdx = str(name);
-      functions.push(new PprofFunction({ id: functionId, name: nameIdx, systemName: nameIdx, filename: str(f.file) }));
+      // No system_name: `go tool pprof` demangles functions whose name equals their system name and
+      // would turn Python's "<module>" into "" (it reads as a C++ template argument list).
+      functions.push(new PprofFunction({ id: functionId, name: str(name), filename: str(f.file) }));
     }
     locations.push(new Location({ id: i + 1, mappingId, line: [new Line({ functionId, line: int(f.line) })] }));
   }

@@ -45,6 +45,47 @@ function basename(path: string): string {
   return i >= 0 ? path.slice(i + 1) : path;
 }
 
+/**
+ * Walks the top-level protobuf fields and checks that every length fits in the buffer;
+ * pprof-format's decoder silently reads past the end of truncated or non-protobuf input.
+ * Returns an explanation, or undefined when the framing is sound.
+ */
+export function checkProtobufFraming(b: Uint8Array): string | undefined {
+  let i = 0;
+  const varint = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (let k = 0; k < 10; k++) {
+      if (i >= b.length) return -1;
+      const c = b[i++]!;
+      v += (c & 0x7f) * mul;
+      mul *= 128;
+      if ((c & 0x80) === 0) return v;
+    }
+    return -1;
+  };
+  while (i < b.length) {
+    const at = i;
+    const tag = varint();
+    if (tag < 0) return `truncated field tag at byte ${at}`;
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
+    if (field === 0) return `field number 0 at byte ${at}`;
+    if (wire === 0) {
+      if (varint() < 0) return `truncated varint at byte ${at}`;
+    } else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else if (wire === 2) {
+      const len = varint();
+      if (len < 0 || i + len > b.length)
+        return `field ${field} at byte ${at} claims ${len} bytes, ${b.length - i} left`;
+      i += len;
+    } else return `unsupported wire type ${wire} at byte ${at}`;
+    if (i > b.length) return `truncated field at byte ${at}`;
+  }
+  return undefined;
+}
+
 export function parsePprof(input: Uint8Array): Profile {
   let bytes = input;
   if (isGzip(bytes)) {
@@ -54,6 +95,8 @@ export function parsePprof(input: Uint8Array): Profile {
       throw new Error(`pprof: the gzip stream is corrupt or truncated (${(e as Error).message})`);
     }
   }
+  const framing = checkProtobufFraming(bytes);
+  if (framing !== undefined) throw new Error(`pprof: not a valid profile.proto message (${framing})`);
   let pp: PprofProfile;
   try {
     pp = PprofProfile.decode(bytes);

@@ -48,7 +48,10 @@ export function arbProfile(opts: ArbProfileOptions = {}): fc.Arbitrary<Profile> 
       samples: fc.array(
         fc.record({
           stack: fc.array(fc.nat(), { maxLength: 8 }),
-          values: fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: types.length, maxLength: types.length }),
+          values: fc.array(fc.integer({ min: 0, max: 1_000_000 }), {
+            minLength: types.length,
+            maxLength: types.length,
+          }),
           tid: fc.constantFrom(undefined, "101", "102"),
           thread: fc.constantFrom(undefined, "MainThread", "worker-1"),
         }),
