@@ -1,0 +1,100 @@
+/**
+ * Entry of the self-contained HTML page (bundled to dist/standalone.js). Reads the embedded
+ * JSON (<script type="application/json" id="perforator-data">) and mounts the viewer.
+ */
+import type { Profile } from "@perforator/profile";
+import { createRoot } from "react-dom/client";
+import { FlameGraphViewer } from "../react/FlameGraphViewer.js";
+import { formatValue } from "../react/format.js";
+
+export interface StandaloneData {
+  title: string;
+  profile: Profile;
+  baseline?: Profile;
+}
+
+function total(p: Profile): number {
+  let t = 0;
+  for (const s of p.samples) t += s.values[p.defaultSampleType] ?? 0;
+  return t;
+}
+
+function formatDuration(ns: number): string {
+  if (!ns) return "unknown";
+  const s = ns / 1e9;
+  return s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(s < 10 ? 2 : 1)} s`;
+}
+
+function Header({ data }: { data: StandaloneData }) {
+  const p = data.profile;
+  const st = p.sampleTypes[p.defaultSampleType];
+  const unit = st?.unit ?? "count";
+  const start = p.timeNanos ? new Date(p.timeNanos / 1e6).toISOString().replace("T", " ").slice(0, 19) : "";
+  return (
+    <header className="pst-header">
+      <h1>{data.title}</h1>
+      <div className="pst-meta">
+        {data.baseline ? (
+          <span>
+            Baseline: <b>{formatValue(total(data.baseline), unit)}</b> in {formatDuration(data.baseline.durationNanos)}
+            {" → "}
+          </span>
+        ) : null}
+        <span>
+          Total: <b data-testid="total">{formatValue(total(p), unit)}</b>
+        </span>
+        <span>
+          Duration: <b>{formatDuration(p.durationNanos)}</b>
+        </span>
+        {st ? (
+          <span>
+            Type: <b>{st.type}</b>
+          </span>
+        ) : null}
+        {start ? <span>Started: {start} UTC</span> : null}
+      </div>
+    </header>
+  );
+}
+
+function showError(root: HTMLElement, message: string): void {
+  const p = document.createElement("p");
+  p.className = "pst-error";
+  p.textContent = message;
+  root.replaceChildren(p);
+}
+
+function main(): void {
+  const root = document.getElementById("root");
+  if (!root) return;
+  const el = document.getElementById("perforator-data");
+  let data: StandaloneData;
+  try {
+    data = JSON.parse(el?.textContent ?? "") as StandaloneData;
+    if (!data?.profile?.samples) throw new Error("no profile in the embedded data");
+  } catch (e) {
+    showError(
+      root,
+      `This flamegraph page could not read its embedded profile (${(e as Error).message}). ` +
+        "The file may be truncated: record or export it again.",
+    );
+    return;
+  }
+  document.title = data.title;
+  createRoot(root).render(
+    <>
+      <Header data={data} />
+      <main className="pst-main">
+        <FlameGraphViewer
+          profile={data.profile}
+          baseline={data.baseline}
+          syncUrl
+          testHooks
+          height={Math.max(320, window.innerHeight - 230)}
+        />
+      </main>
+    </>,
+  );
+}
+
+main();
