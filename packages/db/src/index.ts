@@ -1,1 +1,11 @@
-export const PACKAGE = "@perforator/db";
+export { BlobNotFoundError, FileBlobStore, type StoredBlob } from "./blob-store.js";
+export {
+  type Database,
+  type DbClient,
+  type OpenDatabaseOptions,
+  openDatabase,
+  type PingResult,
+} from "./database.js";
+export { loadMigrations, MIGRATIONS_TABLE, type MigrateResult, type Migration, migrationsDir } from "./migrate.js";
+export { type DatabaseKind, defaultDataDir, findRepoRoot, type ResolvedDatabase, resolveDatabase } from "./paths.js";
+export * from "./profiles.js";

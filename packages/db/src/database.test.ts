@@ -1,0 +1,225 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { type Database, openDatabase } from "./database.js";
+import { getProfile, listProfiles, listServices, saveProfile } from "./profiles.js";
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), "perforator-db-"));
+  dirs.push(d);
+  return d;
+}
+
+interface Target {
+  name: string;
+  /** A fresh, empty database URL; cleanup removes it. */
+  make(): Promise<{ url: string; cleanup(): Promise<void> }>;
+}
+
+const targets: Target[] = [
+  {
+    name: "sqlite",
+    async make() {
+      return { url: `file:${path.join(tempDir(), "test.db")}`, cleanup: async () => {} };
+    },
+  },
+];
+const pgUrl = process.env.DATABASE_URL_TEST;
+if (pgUrl) {
+  targets.push({
+    name: "postgres",
+    async make() {
+      // A schema of our own per test: nothing else in the test database is touched.
+      const schema = `t_${randomBytes(5).toString("hex")}`;
+      const url = new URL(pgUrl);
+      url.searchParams.set("schema", schema);
+      return {
+        url: url.toString(),
+        async cleanup() {
+          const c = new pg.Client({ connectionString: pgUrl });
+          await c.connect();
+          await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await c.end();
+        },
+      };
+    },
+  });
+} else {
+  it.skip("postgres (set DATABASE_URL_TEST=postgresql://... to run the PostgreSQL tests)", () => {});
+}
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const t = (iso: string) => new Date(iso);
+
+describe.each(targets)("$name", (target) => {
+  async function withDb(fn: (db: Database) => Promise<void>): Promise<void> {
+    const { url, cleanup } = await target.make();
+    const db = openDatabase({ url, dataDir: tempDir() });
+    try {
+      await fn(db);
+    } finally {
+      await db.close();
+      await cleanup();
+    }
+  }
+
+  it("reports an unmigrated database as reachable but not ready, and ready after migrate", async () => {
+    await withDb(async (db) => {
+      expect(db.kind).toBe(target.name);
+      const before = await db.ping();
+      expect(before).toMatchObject({ ok: false, reachable: true });
+      if (!before.ok) expect(before.error).toMatch(/migrat/);
+      const first = await db.migrate();
+      expect(first.applied.length).toBeGreaterThan(0);
+      expect(await db.ping()).toMatchObject({ ok: true });
+      const second = await db.migrate();
+      expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
+    });
+  });
+
+  it("survives two processes' worth of concurrent migrate() calls", async () => {
+    const { url, cleanup } = await target.make();
+    const a = openDatabase({ url, dataDir: tempDir() });
+    const b = openDatabase({ url, dataDir: tempDir() });
+    try {
+      const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
+      expect(ra.applied.length + rb.applied.length).toBe(ra.applied.length + ra.alreadyApplied.length);
+      expect(await a.ping()).toMatchObject({ ok: true });
+    } finally {
+      await a.close();
+      await b.close();
+      await cleanup();
+    }
+  });
+
+  it("stores services and profiles, queries them by time range and service, round-trips the body", async () => {
+    await withDb(async (db) => {
+      await db.migrate();
+      const body = enc("main;handle;UserIDSearchHandler;search_user 970\nmain;handle;other 30\n");
+      const first = await saveProfile(db, {
+        service: "shop.api",
+        serviceLabels: { env: "staging" },
+        startTime: t("2026-11-25T10:00:00Z"),
+        endTime: t("2026-11-25T10:01:00Z"),
+        sampleType: "cpu",
+        sampleUnit: "nanoseconds",
+        labels: { host: "h1", spyName: "perforator" },
+        totalValue: 9_700_000_000n,
+        sampleCount: 2,
+        format: "folded",
+        body,
+      });
+      await saveProfile(db, {
+        service: "shop.api",
+        serviceLabels: { region: "eu" },
+        startTime: t("2026-11-25T11:00:00Z"),
+        endTime: t("2026-11-25T11:01:00Z"),
+        sampleType: "cpu",
+        sampleUnit: "nanoseconds",
+        totalValue: 10,
+        sampleCount: 1,
+        format: "folded",
+        body: enc("main 10\n"),
+      });
+      await saveProfile(db, {
+        service: "billing",
+        startTime: t("2026-11-25T10:30:00Z"),
+        endTime: t("2026-11-25T10:31:00Z"),
+        sampleType: "samples",
+        sampleUnit: "count",
+        totalValue: 3,
+        sampleCount: 1,
+        format: "pprof",
+        body: enc("x"),
+      });
+
+      // Overlap semantics: a window touching only the first hour finds the 10:00 and 10:30 profiles.
+      const window = await listProfiles(db, { from: t("2026-11-25T10:00:30Z"), to: t("2026-11-25T10:45:00Z") });
+      expect(window.map((p) => [p.service, p.startTime.toISOString()])).toEqual([
+        ["billing", "2026-11-25T10:30:00.000Z"],
+        ["shop.api", "2026-11-25T10:00:00.000Z"],
+      ]);
+      const shop = await listProfiles(db, { service: "shop.api" });
+      expect(shop.map((p) => p.startTime.toISOString())).toEqual([
+        "2026-11-25T11:00:00.000Z",
+        "2026-11-25T10:00:00.000Z",
+      ]);
+      expect(await listProfiles(db, { from: t("2026-11-26T00:00:00Z") })).toEqual([]);
+
+      const got = await getProfile(db, first.id);
+      expect(got).toMatchObject({
+        service: "shop.api",
+        totalValue: 9_700_000_000n,
+        labels: { host: "h1", spyName: "perforator" },
+        blobSize: body.byteLength,
+      });
+      expect(new TextDecoder().decode(await db.blobs.get(got!.blobKey))).toBe(new TextDecoder().decode(body));
+
+      const services = await listServices(db);
+      expect(services.map((s) => [s.name, s.profileCount, s.labels])).toEqual([
+        ["billing", 1, {}],
+        ["shop.api", 2, { env: "staging", region: "eu" }],
+      ]);
+      expect(services[1]!.lastProfileAt?.toISOString()).toBe("2026-11-25T11:00:00.000Z");
+    });
+  });
+
+  it("rejects a profile that ends before it starts, without touching the database", async () => {
+    await withDb(async (db) => {
+      await db.migrate();
+      await expect(
+        saveProfile(db, {
+          service: "s",
+          startTime: t("2026-11-25T10:00:00Z"),
+          endTime: t("2026-11-25T09:00:00Z"),
+          sampleType: "cpu",
+          sampleUnit: "nanoseconds",
+          totalValue: 1,
+          sampleCount: 1,
+          format: "folded",
+          body: enc("a 1\n"),
+        }),
+      ).rejects.toThrow(/before its start/);
+      expect(await listServices(db)).toEqual([]);
+    });
+  });
+});
+
+describe("unreachable databases", () => {
+  it("ping() reports a PostgreSQL server that refuses connections, with the password masked", async () => {
+    const db = openDatabase({ url: "postgresql://app:hunter2@127.0.0.1:1/perforator", dataDir: tempDir() });
+    try {
+      const r = await db.ping();
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.reachable).toBe(false);
+        expect(r.error).toContain("127.0.0.1:1");
+        expect(r.error).not.toContain("hunter2");
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("ping() explains a SQLite path that cannot be created", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "a-file"), "");
+    const db = openDatabase({ url: `file:${path.join(dir, "a-file", "sub", "x.db")}`, dataDir: dir });
+    try {
+      const r = await db.ping();
+      expect(r).toMatchObject({ ok: false, reachable: false });
+      if (!r.ok) expect(r.error).toMatch(/PERFORATOR_DATA_DIR|DATABASE_URL/);
+      await expect(db.migrate()).rejects.toThrow(/cannot create the directory/);
+    } finally {
+      await db.close();
+    }
+  });
+});
