@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import type { Profile } from "@perforator/profile";
+import { importProfile, type Profile } from "@perforator/profile";
 import { CliError, EXIT } from "./args.js";
 
 /**
  * Reads any profile file the profile package can import (pprof .pb/.pb.gz, folded stacks, perforator
  * json, Chrome .cpuprofile; detected from the bytes, the file name as a hint) into the profile model.
  */
-export async function loadProfileFile(path: string): Promise<Profile> {
+export function loadProfileFile(path: string): Profile {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -16,14 +16,6 @@ export async function loadProfileFile(path: string): Promise<Profile> {
     throw new CliError(`cannot read profile ${path}: ${why}`, EXIT.failure);
   }
   if (bytes.length === 0) throw new CliError(`cannot read profile ${path}: the file is empty`, EXIT.failure);
-  const mod = (await import("@perforator/profile")) as unknown as Record<string, unknown>;
-  const importProfile = mod.importProfile as ((b: Uint8Array, hint?: string) => Profile) | undefined;
-  if (typeof importProfile !== "function") {
-    throw new CliError(
-      `cannot read profile ${path}: this build of @perforator/profile has no importProfile(); rebuild with 'pnpm build'`,
-      EXIT.failure,
-    );
-  }
   try {
     return importProfile(bytes, path);
   } catch (err) {

@@ -100,13 +100,7 @@ async function deliver(d: {
   const { profile, choice, format, title, fallbackName, onReady, baseline } = d;
   if (choice.serve) {
     const html = await renderHtml(profile, { title, ...(baseline ? { baseline } : {}) });
-    let pprof: Uint8Array | undefined;
-    try {
-      pprof = await encodePprof(profile);
-    } catch {
-      pprof = undefined;
-    }
-    const server = await serveProfile(choice.serve, { html, ...(pprof ? { pprof } : {}) });
+    const server = await serveProfile(choice.serve, { html, pprof: encodePprof(profile) });
     onReady(`flamegraph at ${server.url} (Ctrl-C to stop serving)`);
     // Serve until SIGINT/SIGTERM (the recording's own handlers are gone by now).
     const stopServing = new AbortController();
@@ -238,7 +232,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option("-S, --serve [addr]", "serve the page over HTTP at [HOST]:PORT (default :9006)")
     .action(async (file: string, flags: { output?: string; serve?: string | true }) => {
       const choice = outputChoice(flags);
-      const profile = await loadProfileFile(file);
+      const profile = loadProfileFile(file);
       await deliver({
         profile,
         choice,
@@ -258,8 +252,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option("-S, --serve [addr]", "serve the page over HTTP at [HOST]:PORT (default :9006)")
     .action(async (base: string, target: string, flags: { output?: string; serve?: string | true }) => {
       const choice = outputChoice(flags);
-      const baseline = await loadProfileFile(base);
-      const profile = await loadProfileFile(target);
+      const baseline = loadProfileFile(base);
+      const profile = loadProfileFile(target);
       await deliver({
         profile,
         choice,

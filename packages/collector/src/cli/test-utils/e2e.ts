@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Frame, Profile } from "@perforator/profile";
+import { type Frame, type Profile, parseProfile } from "@perforator/profile";
 
 export const PKG = fileURLToPath(new URL("../../../", import.meta.url));
 export const CLI = join(PKG, "dist/cli.js");
@@ -105,11 +105,8 @@ export function freePort(): Promise<number> {
 }
 
 /** Reads a `-f json` output with the profile package's own deserializer. */
-export async function readJsonProfile(path: string): Promise<Profile> {
-  const mod = (await import("@perforator/profile")) as unknown as Record<string, unknown>;
-  const des = mod.parseProfile as ((s: string) => Profile) | undefined;
-  if (typeof des !== "function") throw new Error("@perforator/profile has no parseProfile() (json importer)");
-  return des(readFileSync(path, "utf8"));
+export function readJsonProfile(path: string): Profile {
+  return parseProfile(readFileSync(path, "utf8"));
 }
 
 export function stacks(
