@@ -132,11 +132,14 @@ async function run(freq, target) {
   const t0 = process.hrtime.bigint();
   let samples = 0;
   let lost = 0;
+  const drops = {};
   let stacks = 0;
   let pyOk = 0;
   let pyTotal = 0;
-  for (let i = 0; i < SECONDS; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
+  const flushMs = freq > 250 ? 250 : 1000; // what src/sampler/sampler.ts does by default
+  const flushes = Math.round((SECONDS * 1000) / flushMs);
+  for (let i = 0; i < flushes; i++) {
+    await new Promise((r) => setTimeout(r, flushMs));
     s.stdin.write("flush\n");
     for (;;) {
       const l = await next();
@@ -148,6 +151,8 @@ async function run(freq, target) {
       } else if (l.startsWith("drops")) {
         samples += Number(/samples=(\d+)/.exec(l)[1]);
         lost += Number(/lost=(\d+)/.exec(l)[1]);
+        for (const m of l.matchAll(/ (\w+)=(\d+)/g))
+          if (m[1] !== "samples" && m[1] !== "lost") drops[m[1]] = (drops[m[1]] ?? 0) + Number(m[2]);
       } else if (l.startsWith("end")) break;
     }
   }
@@ -163,7 +168,10 @@ async function run(freq, target) {
     wall,
     samplesPerS: samples / wall,
     lost,
-    stacksPerFlush: stacks / SECONDS,
+    drops,
+    bpfNsPerSample: samples ? bpfNs / samples : 0,
+    flushMs,
+    stacksPerFlush: stacks / flushes,
     pyShare: pyTotal ? pyOk / pyTotal : 0,
     userCpuPerS: cpu / wall,
     bpfRunsPerS: runs / wall,
@@ -184,27 +192,35 @@ try {
 }
 
 const fmt = (x, d = 4) => x.toFixed(d);
+const dropsText = (d) =>
+  Object.entries(d)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ") || "0";
 const rows = results
   .map(
     (r) =>
-      `| ${r.freq} Hz | ${fmt(r.samplesPerS, 0)} | ${r.lost} | ${fmt(r.stacksPerFlush, 0)} | ${fmt(100 * r.pyShare, 1)}% | ` +
-      `${fmt(r.userCpuPerS)} | ${fmt(r.bpfRunsPerS, 0)} | ${fmt(r.bpfNsPerRun / 1000, 1)} µs | ${fmt(r.bpfCpuPerS)} |`,
+      `| ${r.freq} Hz | ${r.flushMs} ms | ${fmt(r.samplesPerS, 0)} | ${r.lost} / ${dropsText(r.drops)} | ${fmt(r.stacksPerFlush, 0)} | ` +
+      `${fmt(100 * r.pyShare, 1)}% | ${fmt(r.userCpuPerS)} | ${fmt(r.bpfRunsPerS, 0)} | ${fmt(r.bpfNsPerRun / 1000, 1)} µs | ` +
+      `${fmt(r.bpfNsPerSample / 1000, 1)} µs | ${fmt(r.bpfCpuPerS)} |`,
   )
   .join("\n");
 const md = `## sampler (eBPF, packages/collector/native)
 
 Command: \`node packages/collector/native/bench.mjs\` (root; BENCH_SECONDS=${SECONDS}). Target: one busy Python ${PYV}
-thread (json.dumps under three nested functions), sampled with its Python stack; the sampler flushes every second.
+thread (json.dumps under three nested functions), sampled with its Python stack; flushed as often as the TypeScript \`Sampler\` drains by default.
 Measured ${new Date().toISOString().slice(0, 16)}Z on ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), shared with
 other work, so sample rates can be below nominal.
 
-| rate | samples/s (target) | lost | distinct stacks/flush | samples with a Python stack | sampler userspace CPU s/s | BPF runs/s (all CPUs) | BPF time/run | BPF CPU s/s |
-|---|---|---|---|---|---|---|---|---|
+| rate | flush every | samples/s (target) | lost / drops | distinct stacks/flush | samples with a Python stack | sampler userspace CPU s/s | BPF runs/s (all CPUs) | BPF time/run | BPF time per traced sample | BPF CPU s/s |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${rows}
 
 - "sampler userspace CPU s/s": utime+stime of \`perforator-sampler\` per wall second (flushing and printing).
 - "BPF time/run": \`run_time_ns / run_cnt\` of \`on_sample\` (kernel.bpf_stats_enabled=1); runs include samples of
-  untraced tasks on the same CPUs, which return after one map lookup. "BPF CPU s/s" is the total in-kernel cost.
+  untraced tasks on the same CPUs, which return after one map lookup. "BPF time per traced sample" charges all of it
+  to the target's samples (an upper bound for one sample with a 6-deep Python walk). "BPF CPU s/s" is the total
+  in-kernel cost. "drops" lists the non-zero counters of the \`drops\` lines (see native/PROTOCOL.md).
 `;
 writeFileSync(join(ROOT, "docs/bench/sampler.md"), md);
 console.log(md);

@@ -57,10 +57,10 @@ struct {
   __type(value, struct py_stack);
 } pyscratch SEC(".maps");
 
-#define STACK_MAP(name)                                                                                                \
+#define STACK_MAP(name, entries)                                                                                       \
   struct {                                                                                                             \
     __uint(type, BPF_MAP_TYPE_STACK_TRACE);                                                                            \
-    __uint(max_entries, STACK_MAP_ENTRIES);                                                                            \
+    __uint(max_entries, entries);                                                                                      \
     __uint(key_size, sizeof(__u32));                                                                                   \
     __uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));                                                               \
   } name SEC(".maps")
@@ -81,8 +81,13 @@ struct {
     __type(value, __u64);                                                                                              \
   } name SEC(".maps")
 
-STACK_MAP(stacks0);
-STACK_MAP(stacks1);
+/* Stack-trace maps hash a stack to one bucket (hash & (entries - 1)) and fail with -EEXIST when another stack holds it.
+ * Only stacks that lost their bucket go to the overflow map, so its buckets (the low bits of the same hash) are mostly
+ * free: a second chance that turns most collisions into successes. */
+STACK_MAP(stacks0, STACK_MAP_ENTRIES);
+STACK_MAP(stacks1, STACK_MAP_ENTRIES);
+STACK_MAP(ovf0, OVF_STACK_MAP_ENTRIES);
+STACK_MAP(ovf1, OVF_STACK_MAP_ENTRIES);
 PYSTACK_MAP(pystacks0);
 PYSTACK_MAP(pystacks1);
 COUNT_MAP(counts0);
@@ -97,10 +102,15 @@ static __always_inline void bump(__u32 gen, __u32 reason) {
 
 /* Native stack id, or -1. "No stack" (-EFAULT: e.g. no user stack for a kernel thread, no kernel stack for a sample
  * taken in user mode) is normal and not counted; every other failure is. */
-static __always_inline __s32 stack_id(void *ctx, void *map, __u64 flags, __u32 gen, __u32 err_reason) {
+static __always_inline __s32 stack_id(void *ctx, void *map, void *ovf, __u64 flags, __u32 gen, __u32 err_reason) {
   long id = bpf_get_stackid(ctx, map, flags);
   if (id >= 0)
     return (__s32)id;
+  if (id == -EEXIST) {
+    id = bpf_get_stackid(ctx, ovf, flags);
+    if (id >= 0)
+      return (__s32)(id + STACK_MAP_ENTRIES);
+  }
   if (id == -EEXIST)
     bump(gen, DROP_STACK_COLLISION);
   else if (id == -ENOMEM)
@@ -265,11 +275,11 @@ int on_sample(struct bpf_perf_event_data *ctx) {
   key.tgid = tgid;
   key.tid = tid;
   if (gen) {
-    key.kstack = stack_id(ctx, &stacks1, 0, 1, DROP_KSTACK);
-    key.ustack = stack_id(ctx, &stacks1, BPF_F_USER_STACK, 1, DROP_USTACK);
+    key.kstack = stack_id(ctx, &stacks1, &ovf1, 0, 1, DROP_KSTACK);
+    key.ustack = stack_id(ctx, &stacks1, &ovf1, BPF_F_USER_STACK, 1, DROP_USTACK);
   } else {
-    key.kstack = stack_id(ctx, &stacks0, 0, 0, DROP_KSTACK);
-    key.ustack = stack_id(ctx, &stacks0, BPF_F_USER_STACK, 0, DROP_USTACK);
+    key.kstack = stack_id(ctx, &stacks0, &ovf0, 0, 0, DROP_KSTACK);
+    key.ustack = stack_id(ctx, &stacks0, &ovf0, BPF_F_USER_STACK, 0, DROP_USTACK);
   }
 
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();

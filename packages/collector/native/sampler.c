@@ -307,8 +307,12 @@ static void print_hex_str(const char *s, size_t n) {
     printf("%02x", (unsigned char)s[i]);
 }
 
-static void print_native(int map_fd, int32_t id) {
+static void print_native(int map_fd, int ovf_fd, int32_t id) {
   static u64 ips[MAX_STACK_DEPTH];
+  if (id >= STACK_MAP_ENTRIES) {
+    map_fd = ovf_fd;
+    id -= STACK_MAP_ENTRIES;
+  }
   if (id < 0 || bpf_map_lookup_elem(map_fd, &id, ips)) {
     fputc('-', stdout);
     return;
@@ -359,6 +363,7 @@ static void cmd_flush(void) {
 
   int counts_fd = bpf_map__fd(old ? skel->maps.counts1 : skel->maps.counts0);
   int stacks_fd = bpf_map__fd(old ? skel->maps.stacks1 : skel->maps.stacks0);
+  int ovf_fd = bpf_map__fd(old ? skel->maps.ovf1 : skel->maps.ovf0);
   int py_fd = bpf_map__fd(old ? skel->maps.pystacks1 : skel->maps.pystacks0);
 
   size_t n = 0;
@@ -378,9 +383,9 @@ static void cmd_flush(void) {
     fputc(' ', stdout);
     print_hex_str(k->pcomm, COMM_LEN);
     fputc(' ', stdout);
-    print_native(stacks_fd, k->kstack);
+    print_native(stacks_fd, ovf_fd, k->kstack);
     fputc(' ', stdout);
-    print_native(stacks_fd, k->ustack);
+    print_native(stacks_fd, ovf_fd, k->ustack);
     fputc(' ', stdout);
     print_python(py_fd, k->pyhash);
     fputc('\n', stdout);
@@ -389,6 +394,7 @@ static void cmd_flush(void) {
   for (size_t i = 0; i < n; i++)
     bpf_map_delete_elem(counts_fd, &keys[i]);
   clear_map(stacks_fd, sizeof(u32), STACK_MAP_ENTRIES);
+  clear_map(ovf_fd, sizeof(u32), OVF_STACK_MAP_ENTRIES);
   clear_map(py_fd, sizeof(u64), PYSTACK_MAP_ENTRIES);
 
   /* Counters of the old generation: sum over CPUs, then reset them for its next turn. */

@@ -5,7 +5,8 @@
 
 #define MAX_PY_FRAMES 128        /* Python frames recorded per sample */
 #define MAX_STACK_DEPTH 127      /* native frames per stack (kernel limit for stack maps) */
-#define STACK_MAP_ENTRIES 8192   /* distinct native stacks per generation */
+#define STACK_MAP_ENTRIES 16384  /* distinct native stacks per generation (about 17 MB each) */
+#define OVF_STACK_MAP_ENTRIES 4096 /* second-chance map for stacks whose bucket is taken in the main one */
 #define COUNT_MAP_ENTRIES 16384  /* distinct aggregated keys per generation */
 #define PYSTACK_MAP_ENTRIES 2048 /* distinct Python stacks per generation */
 #define TARGET_MAP_ENTRIES 4096  /* traced tgids */
@@ -33,7 +34,7 @@ enum drop_reason {
   DROP_PY_BASE = 0,       /* DROP_PY_BASE + py_status */
   DROP_KSTACK = 8,        /* bpf_get_stackid(kernel) failed for a reason other than "no kernel stack" */
   DROP_USTACK = 9,        /* bpf_get_stackid(user) failed for a reason other than "no user stack" */
-  DROP_STACK_COLLISION = 10, /* -EEXIST: another stack already holds this hash bucket */
+  DROP_STACK_COLLISION = 10, /* -EEXIST: other stacks already hold this hash bucket in both stack maps */
   DROP_STACK_FULL = 11,   /* -ENOMEM: stack map full */
   DROP_COUNTS_FULL = 12,  /* aggregation map full: the sample is lost */
   DROP_MAX = 13,
@@ -77,8 +78,8 @@ struct py_stack {
 struct count_key {
   __u32 tgid;
   __u32 tid;
-  __s32 kstack; /* stack id or -1 */
-  __s32 ustack; /* stack id or -1 */
+  __s32 kstack; /* stack id, or STACK_MAP_ENTRIES + id in the overflow map, or -1 */
+  __s32 ustack; /* same */
   __u64 pyhash; /* key into the Python stack map, 0 = no Python frames */
   __u32 pystatus;
   __u32 _pad;

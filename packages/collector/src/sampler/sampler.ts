@@ -15,7 +15,10 @@ export interface SamplerOptions {
   wholeSystem?: boolean;
   /** Path of perforator-sampler; defaults to $PERFORATOR_SAMPLER_BIN or the package's build/perforator-sampler. */
   binaryPath?: string;
-  /** How often the BPF maps are drained into memory between flush() calls, so they never fill up (ms, 0 = never). */
+  /**
+   * How often the BPF maps are drained into memory between flush() calls, so they never fill up (ms, 0 = never).
+   * Default: 1000 ms up to 250 Hz, 250 ms above (the Python-stack map holds 2048 distinct stacks per drain).
+   */
   drainIntervalMs?: number;
 }
 
@@ -163,7 +166,7 @@ export class Sampler {
       return true;
     });
     for (const pid of opts.pids ?? []) await sampler.addPid(pid);
-    const every = opts.drainIntervalMs ?? 1000;
+    const every = opts.drainIntervalMs ?? (opts.freqHz > 250 ? 250 : 1000);
     if (every > 0) {
       sampler.timer = setInterval(() => {
         sampler.drain().catch(() => {
