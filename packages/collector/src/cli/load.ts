@@ -19,9 +19,6 @@ export function loadProfileFile(path: string): Profile {
   try {
     return importProfile(bytes, path);
   } catch (err) {
-    throw new CliError(
-      `cannot read profile ${path}: ${(err as Error).message}; supported: pprof (.pb, .pb.gz), folded stacks, perforator json, .cpuprofile`,
-      EXIT.failure,
-    );
+    throw new CliError(`cannot read profile ${path}: ${(err as Error).message}`, EXIT.failure);
   }
 }

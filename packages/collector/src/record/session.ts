@@ -138,7 +138,6 @@ export async function record(
   const freqHz = opts.freqHz;
   const periodNs = 1e9 / freqHz;
   const flushEvery = opts.flushIntervalMs ?? 1000;
-  const startedAt = Date.now();
   const stats: RecordStats = {
     samples: 0,
     lost: 0,
@@ -163,6 +162,7 @@ export async function record(
   }
 
   if (sampler.pid !== undefined) stats.samplerPid = sampler.pid;
+  const startedAt = Date.now(); // the recording starts once the sampler is attached
   const stop = new AbortController();
   const stopWith = (reason: StopReason) => {
     if (!stop.signal.aborted) {
@@ -293,6 +293,7 @@ export async function record(
   };
 
   let failure: unknown;
+  let stoppedAt: number | undefined;
   try {
     while (!stop.signal.aborted) {
       await sleep(flushEvery, stop.signal);
@@ -304,6 +305,7 @@ export async function record(
         if (targets.size === 0) stopWith("targets-exited");
       }
     }
+    stoppedAt = Date.now();
     await flushOnce();
   } catch (err) {
     failure = err;
@@ -330,7 +332,7 @@ export async function record(
   }
   for (const [pid, name] of stats.processes) if (!name) stats.processes.set(pid, processComm(pid));
 
-  stats.durationMs = Date.now() - startedAt;
+  stats.durationMs = (stoppedAt ?? Date.now()) - startedAt;
   const meta: Record<string, string> = {
     collector: `perforator ${opts.collectorVersion ?? ""}`.trim(),
     hostname: hostname(),
