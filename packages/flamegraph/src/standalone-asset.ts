@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Profile } from "@perforator/profile";
+import { type Profile, serializeProfile } from "@perforator/profile";
 
 export interface StandaloneOptions {
   title: string;
@@ -69,7 +69,12 @@ noscript p{margin:20px}
 `;
 
 export function renderStandaloneHtml(opts: StandaloneOptions): string {
-  const data = jsonForScript({ title: opts.title, profile: opts.profile, baseline: opts.baseline });
+  // Profiles go in the collector's compact JSON (shared label sets), parsed and validated by the page.
+  const data = jsonForScript({
+    title: opts.title,
+    profile: JSON.parse(serializeProfile(opts.profile)),
+    baseline: opts.baseline ? JSON.parse(serializeProfile(opts.baseline)) : undefined,
+  });
   return `<!doctype html>
 <html lang="en">
 <head>

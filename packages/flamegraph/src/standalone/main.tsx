@@ -2,7 +2,7 @@
  * Entry of the self-contained HTML page (bundled to dist/standalone.js). Reads the embedded
  * JSON (<script type="application/json" id="perforator-data">) and mounts the viewer.
  */
-import type { Profile } from "@perforator/profile";
+import { type Profile, parseProfile } from "@perforator/profile";
 import { createRoot } from "react-dom/client";
 import { FlameGraphViewer } from "../react/FlameGraphViewer.js";
 import { formatValue } from "../react/format.js";
@@ -70,8 +70,13 @@ function main(): void {
   const el = document.getElementById("perforator-data");
   let data: StandaloneData;
   try {
-    data = JSON.parse(el?.textContent ?? "") as StandaloneData;
-    if (!data?.profile?.samples) throw new Error("no profile in the embedded data");
+    const raw = JSON.parse(el?.textContent ?? "") as { title?: unknown; profile?: unknown; baseline?: unknown };
+    if (!raw || raw.profile === undefined) throw new Error("no profile in the embedded data");
+    data = {
+      title: typeof raw.title === "string" ? raw.title : "Flamegraph",
+      profile: parseProfile(raw.profile),
+      baseline: raw.baseline === undefined || raw.baseline === null ? undefined : parseProfile(raw.baseline),
+    };
   } catch (e) {
     showError(
       root,
