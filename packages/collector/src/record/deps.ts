@@ -48,12 +48,22 @@ export interface SamplerStartOptions {
 }
 
 export type PythonDetection =
-  | { version: string; libPath: string; runtimeAddr: bigint; bpfConfig: unknown }
-  | { unsupported: string }
+  | {
+      /** "3.12.1", or an object printing as it. */
+      version: string | { toString(): string };
+      libPath: string;
+      runtimeAddr: bigint;
+      bpfConfig: unknown;
+      /** Things that were not verified but did not prevent support. */
+      warnings?: string[];
+    }
+  | { unsupported: string; reason?: string }
   | null;
 
 export interface StackResolverHandle {
   resolve(raw: RawStack): Frame[];
+  /** Tells the resolver about a Python interpreter found in `pid` (when it wants to know). */
+  addPython?(pid: number, info: PythonDetection): void;
 }
 
 export interface SessionDeps {

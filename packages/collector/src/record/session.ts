@@ -213,17 +213,21 @@ export async function record(
     if ("unsupported" in found) {
       if (!stats.unsupportedPythons.has(found.unsupported)) {
         stats.unsupportedPythons.add(found.unsupported);
+        const why = found.reason ? ` (${found.reason})` : "";
         warn(
-          `Python ${found.unsupported} (pid ${pid}) is not supported (3.11, 3.12 and 3.13 are): its stacks are recorded as native frames only`,
+          `Python ${found.unsupported} (pid ${pid}) is not supported${why}: its stacks are recorded as native frames only; Python 3.11, 3.12 and 3.13 get Python frames`,
         );
       }
       return;
     }
+    const version = String(found.version);
     try {
       await sampler.addPython(pid, found.bpfConfig);
-      stats.pythons.set(pid, found.version);
+      resolver.addPython?.(pid, found);
+      stats.pythons.set(pid, version);
+      for (const w of found.warnings ?? []) warn(`Python ${version} (pid ${pid}): ${w}`);
     } catch (err) {
-      warn(`could not enable Python stacks for pid ${pid} (Python ${found.version}): ${(err as Error).message}`);
+      warn(`could not enable Python stacks for pid ${pid} (Python ${version}): ${(err as Error).message}`);
     }
   };
 
