@@ -1,6 +1,6 @@
 // Runs build/perforator-sampler (native/sampler.c) and talks to it over the line protocol of native/PROTOCOL.md.
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { formatPyCommand, parseLine, type SamplerLine } from "./protocol.js";
@@ -131,7 +131,11 @@ export class Sampler {
     });
     child.on("error", (err) => {
       this.failure ??= new SamplerError(`cannot run the perforator sampler: ${err.message}`, "ESAMPLER");
+      this.waiter?.reject(this.failure);
+      this.waiter = null;
     });
+    // Writing to a sampler that just died raises EPIPE here; the exit handler reports the real cause.
+    child.stdin.on("error", () => {});
   }
 
   /** Id of the loaded BPF program (`bpftool prog show id <n>`), and number of CPUs sampled. */
@@ -152,6 +156,15 @@ export class Sampler {
         "ENOSAMPLER",
       );
     }
+    try {
+      accessSync(bin, constants.X_OK);
+    } catch (err) {
+      throw new SamplerError(
+        `perforator sampler binary ${bin} cannot be run (${(err as NodeJS.ErrnoException).code}): rebuild it with ` +
+          "`pnpm --filter @perforator/collector build` or make it executable",
+        "ENOSAMPLER",
+      );
+    }
     if (!Number.isInteger(opts.freqHz) || opts.freqHz <= 0) {
       throw new RangeError(`freqHz must be a positive integer, got ${opts.freqHz}`);
     }
@@ -159,13 +172,18 @@ export class Sampler {
     if (opts.wholeSystem) args.push("--all");
     const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] });
     const sampler = new Sampler(child);
-    await sampler.exchange(null, (l) => {
-      if (l.kind !== "ready") return false;
-      sampler.progId = l.progId;
-      sampler.cpus = l.cpus;
-      return true;
-    });
-    for (const pid of opts.pids ?? []) await sampler.addPid(pid);
+    try {
+      await sampler.exchange(null, (l) => {
+        if (l.kind !== "ready") return false;
+        sampler.progId = l.progId;
+        sampler.cpus = l.cpus;
+        return true;
+      });
+      for (const pid of opts.pids ?? []) await sampler.addPid(pid);
+    } catch (err) {
+      await sampler.stop();
+      throw err;
+    }
     const every = opts.drainIntervalMs ?? (opts.freqHz > 250 ? 250 : 1000);
     if (every > 0) {
       sampler.timer = setInterval(() => {
