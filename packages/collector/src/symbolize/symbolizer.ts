@@ -6,6 +6,8 @@
  * addresses in no executable mapping are reported as such so callers can drop garbage from frame-pointer walks.
  */
 import { type ElfFile, fileOffsetToVaddr, findFunction, loadSegmentForOffset, openElf } from "../elf/index.js";
+import { ProcMem } from "../python/mem.js";
+import { followsCall } from "./callsite.js";
 import { findKernelSymbol, type KernelSymbols, loadKallsyms } from "./kallsyms.js";
 import { candidatePaths, findMapping, type Mapping, moduleName, readMaps } from "./maps.js";
 
@@ -52,6 +54,8 @@ export class ProcessSymbolizer {
   private readonly reloadIntervalMs: number;
   private readonly elfs = new Map<string, ElfFile | null>();
   private readonly addrCache = new Map<bigint, UserSymbol | null>();
+  private mem: ProcMem | null | undefined;
+  private readonly callSiteCache = new Map<bigint, boolean>();
   /** Set when /proc/PID/maps could not be read (process gone, no permission). */
   error: string | null = null;
 
@@ -120,9 +124,42 @@ export class ProcessSymbolizer {
     return r;
   }
 
+  /**
+   * Whether `retAddr` can be a return address: the bytes before it are a call instruction. True when the code
+   * cannot be read (no way to tell), so the check only ever removes frames it can prove wrong.
+   */
+  isCallSite(retAddr: bigint): boolean {
+    const hit = this.callSiteCache.get(retAddr);
+    if (hit !== undefined) return hit;
+    if (this.mem === undefined) {
+      try {
+        this.mem = new ProcMem(this.pid);
+      } catch {
+        this.mem = null;
+      }
+    }
+    let r = true;
+    const m = this.mappingFor(retAddr);
+    if (!m?.executable) r = false;
+    else if (this.mem) {
+      const n = retAddr - m.start >= 7n ? 7 : Number(retAddr - m.start);
+      const bytes = n > 0 ? this.mem.read(retAddr - BigInt(n), n) : null;
+      if (bytes) r = followsCall(bytes);
+      else if (n === 0) r = false;
+    }
+    if (this.callSiteCache.size >= MAX_CACHED_ADDRS) this.callSiteCache.clear();
+    this.callSiteCache.set(retAddr, r);
+    return r;
+  }
+
+  close(): void {
+    this.mem?.close();
+    this.mem = undefined;
+  }
+
   private compute(addr: bigint): UserSymbol | null {
     const m = this.mappingFor(addr);
-    if (!m || !m.executable) return null;
+    if (!m?.executable) return null;
     const module = moduleName(m);
     if (m.path === "" || m.pseudo) {
       return { module, path: m.path, name: `${module}+${hex(addr - m.start)}`, offset: 0, known: false };

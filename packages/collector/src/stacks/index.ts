@@ -1,0 +1,11 @@
+export { isEvalFrame, type MergeContext, type MergeStats, mergeStack, splitActivations } from "./merge.js";
+export {
+  createStackResolver,
+  livePython,
+  type ProcessSummary,
+  type PythonFrames,
+  pythonFramesFor,
+  type StackResolver,
+  type StackResolverOptions,
+  type UserSymbolizer,
+} from "./resolver.js";

@@ -1,0 +1,143 @@
+/**
+ * Merging one sample's native and Python stacks (pure: symbolization is done by the caller's callbacks).
+ *
+ * The native stack is cut at each `_PyEval_EvalFrameDefault` (or its `.cold` part) activation and each activation
+ * is replaced by its group of Python frames. Groups come from the Python stack: on 3.11 a group ends at a frame
+ * with the ENTRY flag; on 3.12/3.13 groups are separated by shim markers.
+ *
+ * libpython is built without frame pointers, so a frame-pointer walk of a Python thread usually yields the
+ * sampled IP plus garbage. Native frames are therefore kept from the leaf while they are credible (in an
+ * executable mapping and, for return addresses, right after a call instruction); the first incredible one ends the
+ * native stack. Python groups with no matching native activation are placed root-side of what was kept.
+ */
+import type { Frame } from "@perforator/profile";
+import type { PyFrameInfo } from "../python/code-resolver.js";
+import { PY_FRAME_ENTRY, PY_FRAME_SHIM, type RawPyFrame, type RawStack } from "../sampler/types.js";
+import type { KernelFrameSymbol, UserSymbol } from "../symbolize/symbolizer.js";
+
+export interface MergeContext {
+  symbolize(addr: bigint): UserSymbol | null;
+  isCallSite(retAddr: bigint): boolean;
+  kernel(addr: bigint): KernelFrameSymbol;
+  /** Python frame resolution; undefined for a process without (supported) Python. */
+  python?: {
+    /** CPython minor version (11, 12, 13): selects ENTRY-flag or shim grouping. */
+    minor: number;
+    resolve(f: RawPyFrame): PyFrameInfo;
+  };
+}
+
+export interface MergeStats {
+  /** Native frames dropped as not credible. */
+  droppedNative: number;
+  /** Python frames that could not be resolved. */
+  unknownPython: number;
+  /** Python groups placed without a matching native activation. */
+  unplacedGroups: number;
+}
+
+const EVAL = "_PyEval_EvalFrameDefault";
+
+export function isEvalFrame(name: string): boolean {
+  return name === EVAL || name === `${EVAL}.cold` || name.startsWith(`${EVAL}.cold.`);
+}
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
+/** Splits a leaf-first Python stack into leaf-first activations (each leaf-first), dropping shim markers. */
+export function splitActivations(frames: readonly RawPyFrame[], minor: number | undefined): RawPyFrame[][] {
+  const useShims = minor !== undefined ? minor >= 12 : frames.some((f) => f.flags & PY_FRAME_SHIM);
+  const groups: RawPyFrame[][] = [];
+  let cur: RawPyFrame[] = [];
+  for (const f of frames) {
+    if (useShims) {
+      if (f.flags & PY_FRAME_SHIM || f.codeAddr === 0n) {
+        if (cur.length > 0) groups.push(cur);
+        cur = [];
+        continue;
+      }
+      cur.push(f);
+    } else {
+      if (f.codeAddr === 0n) continue;
+      cur.push(f);
+      if (f.flags & PY_FRAME_ENTRY) {
+        groups.push(cur);
+        cur = [];
+      }
+    }
+  }
+  if (cur.length > 0) groups.push(cur);
+  return groups;
+}
+
+/** Merges one RawStack into frames, ROOT FIRST. */
+export function mergeStack(raw: RawStack, ctx: MergeContext, stats?: MergeStats): Frame[] {
+  const leafFirst: Frame[] = [];
+
+  for (const addr of raw.kernel) {
+    const k = ctx.kernel(addr);
+    leafFirst.push({ name: k.name, file: "", line: 0, kind: "kernel", module: "[kernel]" });
+  }
+
+  // Credible native frames, leaf first.
+  type Native = { frame: Frame; evalFrame: boolean };
+  const natives: Native[] = [];
+  for (let i = 0; i < raw.user.length; i++) {
+    const addr = raw.user[i]!;
+    if (i > 0 && !ctx.isCallSite(addr)) {
+      if (stats) stats.droppedNative += raw.user.length - i;
+      break;
+    }
+    // Return addresses point after the call: look up addr-1 so a call ending a function names that function.
+    const sym = ctx.symbolize(i === 0 ? addr : addr - 1n);
+    if (!sym) {
+      if (i === 0) {
+        natives.push({
+          frame: { name: `[unknown] ${hex(addr)}`, file: "", line: 0, kind: "native", module: "" },
+          evalFrame: false,
+        });
+        continue;
+      }
+      if (stats) stats.droppedNative += raw.user.length - i;
+      break;
+    }
+    natives.push({
+      frame: { name: sym.name, file: "", line: 0, kind: "native", module: sym.module },
+      evalFrame: sym.known && isEvalFrame(sym.name),
+    });
+  }
+
+  const groups = ctx.python && raw.python.length > 0 ? splitActivations(raw.python, ctx.python.minor) : [];
+  const pyFrames = (g: RawPyFrame[]): Frame[] =>
+    g.map((f) => {
+      const r = ctx.python!.resolve(f);
+      if (!r.known && stats) stats.unknownPython++;
+      return { name: r.qualname, file: r.filename, line: r.line, kind: "python" as const, module: "" };
+    });
+
+  let next = 0; // next Python group to place
+  let lastEvalOut = -1; // index in leafFirst after the last placed group
+  for (const n of natives) {
+    if (n.evalFrame && next < groups.length) {
+      leafFirst.push(...pyFrames(groups[next]!));
+      next++;
+      lastEvalOut = leafFirst.length;
+      continue;
+    }
+    leafFirst.push(n.frame);
+  }
+  if (next < groups.length) {
+    const rest: Frame[] = [];
+    for (; next < groups.length; next++) {
+      rest.push(...pyFrames(groups[next]!));
+      if (stats) stats.unplacedGroups++;
+    }
+    // Outer activations go root-side of the last placed one (keeping native roots like main() outermost), or,
+    // when no activation was found on the native stack, root-side of everything native.
+    if (lastEvalOut >= 0) leafFirst.splice(lastEvalOut, 0, ...rest);
+    else leafFirst.push(...rest);
+  }
+  return leafFirst.reverse();
+}
