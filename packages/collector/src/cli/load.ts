@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { importProfile, type Profile } from "@perforator/profile";
+import { importProfile, type Profile, parseProfile } from "@perforator/profile";
 import { CliError, EXIT } from "./args.js";
 
 /**
@@ -16,9 +16,30 @@ export function loadProfileFile(path: string): Profile {
     throw new CliError(`cannot read profile ${path}: ${why}`, EXIT.failure);
   }
   if (bytes.length === 0) throw new CliError(`cannot read profile ${path}: the file is empty`, EXIT.failure);
+  const head = Buffer.from(bytes.subarray(0, 512)).toString("utf8").trimStart().toLowerCase();
+  if (head.startsWith("<!doctype html") || head.startsWith("<html")) return profileFromPage(path, bytes);
   try {
     return importProfile(bytes, path);
   } catch (err) {
     throw new CliError(`cannot read profile ${path}: ${(err as Error).message}`, EXIT.failure);
+  }
+}
+
+const DATA_TAG = /<script type="application\/json" id="perforator-data">([\s\S]*?)<\/script>/;
+
+/** A flamegraph page written by `perforator record` / `view` embeds its profile: read it back. */
+function profileFromPage(path: string, bytes: Uint8Array): Profile {
+  const m = DATA_TAG.exec(Buffer.from(bytes).toString("utf8"));
+  if (!m) {
+    throw new CliError(
+      `cannot read profile ${path}: it is an HTML page without embedded perforator data; pass the pprof, folded or json file instead`,
+      EXIT.failure,
+    );
+  }
+  try {
+    const data = JSON.parse(m[1]!) as { profile?: unknown };
+    return parseProfile(data.profile);
+  } catch (err) {
+    throw new CliError(`cannot read the profile embedded in ${path}: ${(err as Error).message}`, EXIT.failure);
   }
 }

@@ -41,8 +41,11 @@ export async function encodeProfile(profile: Profile, format: OutputFormat, opts
   switch (format) {
     case "pprof":
       return encodePprof(profile);
-    case "folded":
-      return Buffer.from(toFolded(profile), "utf8");
+    case "folded": {
+      // Sample counts (integers), as flamegraph.pl, speedscope and py-spy's raw output use; not nanoseconds.
+      const counts = profile.sampleTypes.findIndex((t) => t.type === "samples" && t.unit === "count");
+      return Buffer.from(toFolded(profile, counts >= 0 ? { valueIndex: counts } : {}), "utf8");
+    }
     case "json":
       return Buffer.from(serializeProfile(profile), "utf8");
     case "html":
