@@ -188,6 +188,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const { loadRealDeps } = await import("../record/real-deps.js");
       const interrupts = io.interrupts ?? processInterrupts(io.stderr);
       const isTty = io.stderr.isTTY === true;
+      const warn = (m: string) => io.stderr.write(`${isTty ? "\r\x1b[K" : ""}perforator: warning: ${m}\n`);
       let result: Awaited<ReturnType<typeof record>>;
       try {
         result = await record(
@@ -199,12 +200,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
             ...(command.length > 0 ? { command } : {}),
             signal: interrupts.signal,
             collectorVersion: version,
-            warn: (m) => io.stderr.write(`${isTty ? "\r\x1b[K" : ""}perforator: warning: ${m}\n`),
+            warn,
             onProgress: isTty
               ? (p) => io.stderr.write(`\r\x1b[K${progressLine(p.elapsedMs, p.samples, p.lost)}`)
               : undefined,
           },
-          io.deps ?? loadRealDeps,
+          io.deps ?? (() => loadRealDeps({ warn })),
         );
       } finally {
         interrupts.dispose();

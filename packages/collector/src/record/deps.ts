@@ -64,6 +64,8 @@ export interface StackResolverHandle {
   resolve(raw: RawStack): Frame[];
   /** Tells the resolver about a Python interpreter found in `pid` (when it wants to know). */
   addPython?(pid: number, info: PythonDetection): void;
+  /** Releases file handles at the end of the recording. */
+  close?(): void;
 }
 
 export interface SessionDeps {

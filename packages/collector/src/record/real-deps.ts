@@ -1,42 +1,40 @@
-import { CliError, EXIT } from "../cli/args.js";
+import { detectPython, type PythonDetection as PyDetection, type PythonInfo } from "../python/index.js";
 import { Sampler } from "../sampler/index.js";
-import type { PythonDetection, SessionDeps, StackResolverHandle } from "./deps.js";
+import { createStackResolver, type PythonFrames, pythonFramesFor } from "../stacks/index.js";
+import type { SessionDeps, StackResolverHandle } from "./deps.js";
 
-type Mod = Record<string, unknown>;
-
-async function load(rel: string, what: string): Promise<Mod> {
-  try {
-    return (await import(new URL(rel, import.meta.url).href)) as Mod;
-  } catch (err) {
-    throw new CliError(
-      `the ${what} is not available in this build (${(err as Error).message}): run 'pnpm build' and retry`,
-      EXIT.failure,
-    );
-  }
-}
-
-function need<T>(mod: Mod, name: string, what: string): T {
-  const v = mod[name];
-  if (v === undefined)
-    throw new CliError(`the ${what} does not export ${name}: rebuild with 'pnpm build'`, EXIT.failure);
-  return v as T;
-}
-
-/** The eBPF sampler, CPython detection and stack resolver of this package. */
-export async function loadRealDeps(): Promise<SessionDeps> {
-  const [pythonMod, stacksMod] = await Promise.all([
-    load("../python/index.js", "Python support"),
-    load("../stacks/index.js", "stack resolver"),
-  ]);
-  const detectPython = need<(pid: number) => PythonDetection | Promise<PythonDetection>>(
-    pythonMod,
-    "detectPython",
-    "Python support",
-  );
-  const createStackResolver = need<() => StackResolverHandle>(stacksMod, "createStackResolver", "stack resolver");
+/**
+ * The eBPF sampler, CPython detection and stack resolver of this package, wired so Python is detected
+ * once per process: the session's detection (which also configures the BPF walker) is what the resolver
+ * uses to decode code objects, and unsupported versions are warned about by the session only.
+ */
+export async function loadRealDeps(opts: { warn?: (m: string) => void } = {}): Promise<SessionDeps> {
   return {
     startSampler: async (o) => Sampler.start(o),
     detectPython: (pid) => detectPython(pid),
-    createStackResolver: () => createStackResolver(),
+    createStackResolver: (): StackResolverHandle => {
+      const known = new Map<number, PyDetection>();
+      const python = (pid: number): PythonFrames | null => {
+        let d = known.get(pid);
+        if (d === undefined) {
+          try {
+            d = detectPython(pid);
+          } catch {
+            d = null;
+          }
+          known.set(pid, d);
+        }
+        if (!d || "unsupported" in d) return null;
+        return pythonFramesFor(d);
+      };
+      const inner = createStackResolver({ python, ...(opts.warn ? { warn: opts.warn } : {}) });
+      return {
+        resolve: (raw) => inner.resolve(raw),
+        addPython: (pid, info) => {
+          if (info) known.set(pid, info as PythonInfo);
+        },
+        close: () => inner.close(),
+      };
+    },
   };
 }

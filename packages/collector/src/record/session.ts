@@ -206,7 +206,7 @@ export async function record(
     }
     if (found === null) {
       // A just-launched command may not have mapped libpython yet: look again for a few flushes.
-      if (attempts >= 5 || pid !== childPid) pyDone.add(pid);
+      if (pid !== childPid || attempts >= 200) pyDone.add(pid);
       return;
     }
     pyDone.add(pid);
@@ -262,7 +262,15 @@ export async function record(
   }
 
   for (const pid of opts.pids) await detect(pid);
-  if (childPid !== undefined) await detect(childPid);
+  if (childPid !== undefined) {
+    // The launched command maps libpython a few milliseconds after exec: poll briefly so the BPF walker
+    // has Python stacks from the start instead of from the first flush.
+    const until = Date.now() + 2000;
+    while (!pyDone.has(childPid) && Date.now() < until && !stop.signal.aborted) {
+      await detect(childPid);
+      if (!pyDone.has(childPid)) await sleep(20, stop.signal);
+    }
+  }
 
   const ingest = async (stacks: RawStack[]) => {
     for (const raw of stacks) {
@@ -321,6 +329,7 @@ export async function record(
     } catch (err) {
       warn(`stopping the sampler failed: ${(err as Error).message}`);
     }
+    resolver.close?.();
   }
   if (failure !== undefined) {
     // Keep what was collected: the caller writes it and reports the failure.

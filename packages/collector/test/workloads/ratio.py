@@ -15,7 +15,7 @@ class Worker:
     def spin(self, n):
         x = 0
         for i in range(n):
-            x += i * i  # HOT-LINE
+            x += (i * i) % 7 + (i * 3) // 5 + (i ^ 0x55) - (i & 0xF) * 2  # HOT-LINE
         self.total += x
 
 
