@@ -43,11 +43,9 @@ const AGGREGATE_COLOR = "hsl(0, 0%, 72%)";
  */
 export class FlameRenderer {
   private readonly ctx: CanvasRenderingContext2D;
-  private readonly textWidth = new Map<string, number>();
   private frameColors: string[] = [];
   private colorTree: unknown = null;
   private hatch: CanvasPattern | null = null;
-  private ellipsisWidth = 0;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     const ctx = canvas.getContext("2d", { alpha: false });
@@ -55,29 +53,24 @@ export class FlameRenderer {
     this.ctx = ctx;
   }
 
-  private measure(s: string): number {
-    let w = this.textWidth.get(s);
-    if (w === undefined) {
-      w = this.ctx.measureText(s).width;
-      if (this.textWidth.size > 50_000) this.textWidth.clear();
-      this.textWidth.set(s, w);
-    }
-    return w;
+  /**
+   * Label width. The label font is monospace, so one advance (measured once per render) gives
+   * every width without a measureText call per frame; wide characters (CJK) are counted as two.
+   */
+  private advance = 7;
+
+  private textWidth(s: string): number {
+    let n = s.length;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x1100) n++;
+    return n * this.advance;
   }
 
   /** Longest prefix of `s` + "…" that fits in `avail` px ("" if not even one char fits). */
   elide(s: string, avail: number): string {
-    const full = this.measure(s);
-    if (full <= avail) return s;
-    if (avail < this.ellipsisWidth + 4) return "";
-    const avg = full / s.length;
-    let n = Math.min(s.length - 1, Math.floor((avail - this.ellipsisWidth) / avg));
-    while (n > 0) {
-      const cand = `${s.slice(0, n)}…`;
-      if (this.measure(cand) <= avail) return cand;
-      n--;
-    }
-    return "";
+    if (this.textWidth(s) <= avail) return s;
+    let n = Math.min(s.length - 1, Math.floor(avail / this.advance) - 1);
+    while (n > 0 && this.textWidth(s.slice(0, n)) + this.advance > avail) n--;
+    return n > 0 ? `${s.slice(0, n)}…` : "";
   }
 
   private getHatch(): CanvasPattern | null {
@@ -117,7 +110,7 @@ export class FlameRenderer {
     ctx.fillRect(0, scrollTop, view.width, vh);
     ctx.font = FONT;
     ctx.textBaseline = "middle";
-    this.ellipsisWidth = this.measure("…");
+    this.advance = ctx.measureText("MMMMMMMMMM").width / 10 || 7;
 
     if (this.colorTree !== tree) {
       this.colorTree = tree;
@@ -155,14 +148,23 @@ export class FlameRenderer {
       return c;
     };
 
+    // Rectangles are batched per fill colour: one fillStyle change per colour, not per frame.
+    const buckets = new Map<string, number[]>();
+    const hatched: number[] = [];
+    const push = (color: string, x: number, y: number, w: number, h: number): void => {
+      let b = buckets.get(color);
+      if (!b) {
+        b = [];
+        buckets.set(color, b);
+      }
+      b.push(x, y, w, h);
+    };
     const drawFrame = (node: number, x: number, y: number, w: number): void => {
-      ctx.fillStyle = colorOf(node);
       const gap = w > 3 ? 1 : 0;
-      ctx.fillRect(x, y, w - gap, rowH - 1);
+      push(colorOf(node), x, y, w - gap, rowH - 1);
       if (diff && hatch && node !== 0 && tree.nodeBaseTotal![node] === 0) {
         // Only in the target profile: hatched so it does not read as "grew a bit".
-        ctx.fillStyle = hatch;
-        ctx.fillRect(x, y, w - gap, rowH - 1);
+        hatched.push(x, y, w - gap, rowH - 1);
       }
       stats.drawn++;
       if (w >= LABEL_MIN_WIDTH) {
@@ -195,8 +197,7 @@ export class FlameRenderer {
       if (w >= MIN_FRAME_WIDTH) {
         const y = rowY(layout, d);
         if (y + rowH > top && y < bottom) {
-          ctx.fillStyle = AGGREGATE_COLOR;
-          ctx.fillRect(s, y, w, rowH - 1);
+          push(AGGREGATE_COLOR, s, y, w, rowH - 1);
           stats.aggregated++;
         }
       }
@@ -237,6 +238,27 @@ export class FlameRenderer {
       i++;
     }
     for (let d = 0; d < maxD; d++) flush(d);
+
+    // Fill in device pixels snapped to integers: crisp edges and no anti-aliasing work per rectangle.
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    const fillSnapped = (r: number[]): void => {
+      for (let k = 0; k < r.length; k += 4) {
+        const x1 = Math.round(r[k]! * dpr);
+        const x2 = Math.round((r[k]! + r[k + 2]!) * dpr);
+        const y1 = Math.round((r[k + 1]! - scrollTop) * dpr);
+        const y2 = Math.round((r[k + 1]! + r[k + 3]! - scrollTop) * dpr);
+        ctx.fillRect(x1, y1, Math.max(1, x2 - x1), y2 - y1);
+      }
+    };
+    for (const [color, r] of buckets) {
+      ctx.fillStyle = color;
+      fillSnapped(r);
+    }
+    if (hatch && hatched.length > 0) {
+      ctx.fillStyle = hatch;
+      fillSnapped(hatched);
+    }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, -scrollTop * dpr);
 
     ctx.fillStyle = "#1b1b1f";
     for (let k = 0; k < labelsT.length; k++) ctx.fillText(labelsT[k]!, labelsX[k]!, labelsY[k]!);

@@ -1,0 +1,179 @@
+// Benchmark page code (bundled by bench/run.mjs): synthetic FlameTrees measured with the real core.
+import type { FlameTree } from "@perforator/profile";
+import { computeLayout, FlameRenderer, indexTree, searchTree } from "../src/core/index.js";
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random pre-order tree of n nodes (depth ≤ 64, 20k distinct names, Python/native/kernel mix). */
+function syntheticTree(n: number, seed = 42): FlameTree {
+  const r = rng(seed);
+  const names = 20_000;
+  const strings = [""];
+  for (let i = 0; i < names; i++) strings.push(i % 97 === 0 ? `handler_${i}` : `module${i % 300}.function_${i}`);
+  strings.push("all");
+  const frameName = new Uint32Array(names + 1);
+  const frameKind = new Uint8Array(names + 1);
+  for (let i = 0; i < names; i++) {
+    frameName[i] = i + 1;
+    frameKind[i] = i % 10 < 6 ? 0 : i % 10 < 9 ? 1 : 2;
+  }
+  frameName[names] = names + 1;
+  frameKind[names] = 3;
+  const nodeFrame = new Uint32Array(n);
+  const nodeParent = new Int32Array(n);
+  const nodeDepth = new Uint16Array(n);
+  const nodeSelf = new Float64Array(n);
+  const nodeTotal = new Float64Array(n);
+  nodeFrame[0] = names;
+  nodeParent[0] = -1;
+  const path: number[] = [0];
+  for (let i = 1; i < n; i++) {
+    // stay on the rightmost path (keeps pre-order): go deeper or climb a few levels
+    const u = r();
+    if (u < 0.55 && path.length < 64) {
+      // child of the last node
+    } else {
+      const up = 1 + Math.floor(r() * r() * path.length);
+      path.length = Math.max(1, path.length - up);
+    }
+    const parent = path[path.length - 1]!;
+    nodeParent[i] = parent;
+    nodeDepth[i] = path.length;
+    nodeFrame[i] = Math.floor(r() * r() * names);
+    nodeSelf[i] = r() < 0.5 ? 1 + Math.floor(r() * 100) : 0;
+    path.push(i);
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    nodeTotal[i] = nodeTotal[i]! + nodeSelf[i]!;
+    if (nodeTotal[i] === 0) nodeTotal[i] = nodeSelf[i] = 1;
+    if (i > 0) nodeTotal[nodeParent[i]!] = nodeTotal[nodeParent[i]!]! + nodeTotal[i]!;
+  }
+  return {
+    version: 1,
+    strings,
+    sampleType: "cpu",
+    unit: "count",
+    frameName,
+    frameFile: new Uint32Array(names + 1),
+    frameLine: new Uint32Array(names + 1),
+    frameKind,
+    frameModule: new Uint32Array(names + 1),
+    nodeFrame,
+    nodeParent,
+    nodeDepth,
+    nodeTotal,
+    nodeSelf,
+  };
+}
+
+/** The tree as the page would receive it embedded: JSON with plain arrays. */
+function toJson(t: FlameTree): string {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(t)) o[k] = ArrayBuffer.isView(v) ? Array.from(v as Uint32Array) : v;
+  return JSON.stringify(o);
+}
+
+function fromJson(s: string): FlameTree {
+  const o = JSON.parse(s);
+  return {
+    ...o,
+    frameName: Uint32Array.from(o.frameName),
+    frameFile: Uint32Array.from(o.frameFile),
+    frameLine: Uint32Array.from(o.frameLine),
+    frameKind: Uint8Array.from(o.frameKind),
+    frameModule: Uint32Array.from(o.frameModule),
+    nodeFrame: Uint32Array.from(o.nodeFrame),
+    nodeParent: Int32Array.from(o.nodeParent),
+    nodeDepth: Uint16Array.from(o.nodeDepth),
+    nodeTotal: Float64Array.from(o.nodeTotal),
+    nodeSelf: Float64Array.from(o.nodeSelf),
+  };
+}
+
+const nextFrame = () => new Promise<number>((res) => requestAnimationFrame(() => res(performance.now())));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function run(n: number, width: number, height: number) {
+  const json = toJson(syntheticTree(n));
+  const canvas = document.createElement("canvas");
+  document.body.replaceChildren(canvas);
+  // Data load: parse the embedded JSON into typed arrays.
+  const t0 = performance.now();
+  const tree = fromJson(json);
+  const t1 = performance.now();
+  // First paint: index + layout + draw, until the browser has presented a frame.
+  const ix = indexTree(tree);
+  const renderer = new FlameRenderer(canvas);
+  const view = { zoom: 0, mode: "icicle" as const, width, rowHeight: 18 };
+  let layout = computeLayout(ix, view);
+  const first = renderer.render({
+    layout,
+    scrollTop: 0,
+    viewportHeight: height,
+    search: null,
+    hover: -1,
+    diff: false,
+    devicePixelRatio: 1,
+  });
+  const t2 = await nextFrame();
+  // Redraw after zoom: zoom into the heaviest child of the heaviest child, layout + draw.
+  let z = 0;
+  for (let level = 0; level < 2; level++) {
+    let best = -1;
+    for (let c = z + 1; c < ix.end[z]!; c = ix.end[c]!)
+      if (best < 0 || tree.nodeTotal[c]! > tree.nodeTotal[best]!) best = c;
+    if (best < 0) break;
+    z = best;
+  }
+  const zoomTimes: number[] = [];
+  let zoomStats = first;
+  for (let k = 0; k < 15; k++) {
+    const a = performance.now();
+    layout = computeLayout(ix, { ...view, zoom: k % 2 === 0 ? z : 0 });
+    zoomStats = renderer.render({
+      layout,
+      scrollTop: 0,
+      viewportHeight: height,
+      search: null,
+      hover: -1,
+      diff: false,
+      devicePixelRatio: 1,
+    });
+    zoomTimes.push(performance.now() - a);
+  }
+  // Search: substring over every node, matched subtrees summed once.
+  const searchTimes: number[] = [];
+  let share = 0;
+  for (let k = 0; k < 9; k++) {
+    const a = performance.now();
+    const res = searchTree(ix, { text: k % 2 ? "handler_" : "function_1", regex: false, caseSensitive: false })!;
+    searchTimes.push(performance.now() - a);
+    share = res.share;
+  }
+  const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+  return {
+    nodes: n,
+    jsonMB: json.length / 1e6,
+    loadMs: t1 - t0,
+    firstPaintMs: t2 - t1,
+    firstDrawn: first.drawn,
+    redrawZoomMs: median(zoomTimes),
+    redrawZoomMinMs: Math.min(...zoomTimes),
+    zoomDrawn: zoomStats.drawn,
+    searchMs: median(searchTimes),
+    searchMinMs: Math.min(...searchTimes),
+    searchShare: share,
+    heapMB: mem ? mem.usedJSHeapSize / 1e6 : -1,
+  };
+}
+
+(window as unknown as { __bench: typeof run }).__bench = run;
