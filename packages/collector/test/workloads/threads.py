@@ -11,6 +11,14 @@ import time
 
 PR_SET_NAME = 15
 libc = ctypes.CDLL(None, use_errno=True)
+out_lock = threading.Lock()
+
+
+def say(line):
+    # print() from two threads can interleave its text and newline: write whole lines under a lock.
+    with out_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def burn_one(deadline):
@@ -32,7 +40,7 @@ def burn_two(deadline):
 def start(name, fn, deadline, started):
     def body():
         libc.prctl(PR_SET_NAME, name.encode(), 0, 0, 0)
-        print(f"thread {name} {threading.get_native_id()}", flush=True)
+        say(f"thread {name} {threading.get_native_id()}")
         started.release()
         fn(deadline)
 
@@ -48,7 +56,7 @@ def main():
     threads = [start("busy-one", burn_one, deadline, started), start("busy-two", burn_two, deadline, started)]
     started.acquire()
     started.acquire()
-    print(f"ready {os.getpid()}", flush=True)
+    say(f"ready {os.getpid()}")
     for t in threads:
         t.join()
 
