@@ -20,7 +20,7 @@ function statKey(path: string): string | null {
 }
 
 /**
- * Opens and parses `path` through the cache. Returns null when the file cannot be stat'ed (gone, no
+ * Opens and parses `path` through the cache (files with one build-id and the same shape are parsed once). Returns null when the file cannot be stat'ed (gone, no
  * permission); an unreadable or non-ELF file gives an ElfFile with `problems` and no symbols.
  */
 export function openElf(path: string): ElfFile | null {
@@ -30,9 +30,11 @@ export function openElf(path: string): ElfFile | null {
   if (hit) return hit;
   let f = parseElfFile(path);
   if (f.buildId) {
-    const same = byBuildId.get(f.buildId);
+    // A separate debug file shares its binary's build-id but not its contents: keep them apart.
+    const k = `${f.buildId}:${f.hasSymtab ? "symtab" : "dynsym"}:${f.sections.length}`;
+    const same = byBuildId.get(k);
     if (same) f = same;
-    else byBuildId.set(f.buildId, f);
+    else byBuildId.set(k, f);
   }
   if (byStat.size >= MAX_ENTRIES) byStat.clear();
   if (byBuildId.size >= MAX_ENTRIES) byBuildId.clear();
@@ -40,9 +42,14 @@ export function openElf(path: string): ElfFile | null {
   return f;
 }
 
-/** A cached file by build-id, if one was parsed. */
+/** A cached file by build-id, if one was parsed (the one with a .symtab when there are several). */
 export function elfByBuildId(buildId: string): ElfFile | undefined {
-  return byBuildId.get(buildId);
+  let found: ElfFile | undefined;
+  for (const [k, f] of byBuildId) {
+    if (!k.startsWith(`${buildId}:`)) continue;
+    if (!found || (f.hasSymtab && !found.hasSymtab)) found = f;
+  }
+  return found;
 }
 
 /** Empties the caches (tests). */

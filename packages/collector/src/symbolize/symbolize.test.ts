@@ -1,11 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { openElf } from "../elf/cache.js";
 import { findKernelSymbol, parseKallsyms } from "./kallsyms.js";
 import { findMapping, moduleName, parseMaps } from "./maps.js";
-import { KernelSymbolizer, ProcessSymbolizer } from "./symbolizer.js";
+import { KernelSymbolizer, loadBias, ProcessSymbolizer, symbolSource } from "./symbolizer.js";
 
 const MAPS = `00400000-0041f000 r--p 00000000 08:01 1234  /usr/bin/python3.11
 0041f000-006d2000 r-xp 0001f000 08:01 1234  /usr/bin/python3.11
@@ -129,6 +130,35 @@ int main(void) {
     expect(r.name).toBe(`stripped+0x${(vaddr + 4n).toString(16)}`);
     // libc is still symbolized in the same process.
     expect(s.symbolize(addrs[2]!)?.known).toBe(true);
+  });
+
+  it("finds symbols of a stripped binary in a separate debug file by build-id", async () => {
+    const bin = join(dir, "withdebug");
+    execFileSync("gcc", ["-O3", "-fPIE", "-pie", "-o", bin, join(dir, "t.c")]);
+    const id = /Build ID: ([0-9a-f]+)/.exec(execFileSync("readelf", ["-n", bin], { encoding: "utf8" }))![1]!;
+    const dbgDir = join(dir, "debug");
+    mkdirSync(join(dbgDir, id.slice(0, 2)), { recursive: true });
+    execFileSync("objcopy", ["--only-keep-debug", bin, join(dbgDir, id.slice(0, 2), `${id.slice(2)}.debug`)]);
+    execFileSync("strip", ["-s", bin]);
+    const { pid, addrs } = await start(bin);
+    expect(new ProcessSymbolizer(pid).symbolize(addrs[1]!)?.known).toBe(false); // static function: not in .dynsym
+    const s = new ProcessSymbolizer(pid, { debugDirs: [dbgDir] });
+    expect(s.symbolize(addrs[1]! + 1n)).toMatchObject({ name: "local_helper", offset: 1, known: true });
+    expect(s.symbolize(addrs[0]!)).toMatchObject({ name: "hot_function", known: true });
+  });
+
+  it("names libc-internal functions through the installed libc6-dbg debug files", async () => {
+    const { pid } = await start(join(dir, "pie"));
+    const s = new ProcessSymbolizer(pid);
+    const libc = s.mappings().find((m) => /\/libc\.so\.6$/.test(m.path) && m.executable)!;
+    const f = openElf(libc.path)!;
+    expect(f.hasSymtab).toBe(false);
+    const dbg = symbolSource(f);
+    expect(dbg).not.toBe(f);
+    // A local (non-exported) libc function, only in the debug file.
+    const local = dbg.functions.find((x) => x.bind === 0 && x.size > 16 && !f.symbolsByName.has(x.name))!;
+    const bias = loadBias(f, libc)!;
+    expect(s.symbolize(local.value + bias + 3n)).toMatchObject({ name: local.name, offset: 3, known: true });
   });
 
   it("reports an error instead of throwing when the process is gone", () => {

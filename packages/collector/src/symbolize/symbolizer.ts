@@ -46,12 +46,30 @@ export function loadBias(elf: ElfFile, m: Mapping): bigint | null {
 
 const MAX_CACHED_ADDRS = 200_000;
 
+/** Where separate debug files live, by build-id (Debian's *-dbg / *-dbgsym packages install them there). */
+export const DEFAULT_DEBUG_DIRS = ["/usr/lib/debug/.build-id"];
+
+/**
+ * The ELF whose symbol table to use for `elf`: itself when it has a .symtab, else its separate debug file found by
+ * build-id (`<dir>/ab/cdef….debug`, same link-time addresses), else itself (.dynsym only).
+ */
+export function symbolSource(elf: ElfFile, debugDirs: readonly string[] = DEFAULT_DEBUG_DIRS): ElfFile {
+  if (elf.hasSymtab || !elf.buildId || elf.buildId.length < 4) return elf;
+  for (const dir of debugDirs) {
+    const dbg = openElf(`${dir}/${elf.buildId.slice(0, 2)}/${elf.buildId.slice(2)}.debug`);
+    if (dbg?.hasSymtab && dbg.buildId === elf.buildId) return dbg;
+  }
+  return elf;
+}
+
 /** Symbolizes addresses of one process. Keeps the maps, each mapping's ELF and each address it resolved. */
 export class ProcessSymbolizer {
   readonly pid: number;
   private maps: Mapping[] = [];
   private loadedAt = 0;
   private readonly reloadIntervalMs: number;
+  private readonly debugDirs: readonly string[];
+  private readonly symSources = new Map<ElfFile, ElfFile>();
   private readonly elfs = new Map<string, ElfFile | null>();
   private readonly addrCache = new Map<bigint, UserSymbol | null>();
   private mem: ProcMem | null | undefined;
@@ -59,8 +77,9 @@ export class ProcessSymbolizer {
   /** Set when /proc/PID/maps could not be read (process gone, no permission). */
   error: string | null = null;
 
-  constructor(pid: number, opts: { reloadIntervalMs?: number } = {}) {
+  constructor(pid: number, opts: { reloadIntervalMs?: number; debugDirs?: readonly string[] } = {}) {
     this.pid = pid;
+    this.debugDirs = opts.debugDirs ?? DEFAULT_DEBUG_DIRS;
     this.reloadIntervalMs = opts.reloadIntervalMs ?? 2000;
     this.reload();
   }
@@ -170,7 +189,12 @@ export class ProcessSymbolizer {
     if (!elf || vaddr === null) {
       return { module, path: m.path, name: `${module}+${hex(fileOff)}`, offset: 0, known: false };
     }
-    const f = findFunction(elf, vaddr);
+    let src = this.symSources.get(elf);
+    if (!src) {
+      src = symbolSource(elf, this.debugDirs);
+      this.symSources.set(elf, src);
+    }
+    const f = findFunction(src, vaddr);
     if (!f) return { module, path: m.path, name: `${module}+${hex(vaddr)}`, offset: 0, known: false };
     return { module, path: m.path, name: f.sym.name, offset: f.offset, known: true };
   }
