@@ -78,7 +78,25 @@ export interface ElfFile {
   problems: string[];
 }
 
-class Reader {
+interface Reader {
+  readonly size: number;
+  read(offset: number, length: number): Buffer;
+}
+
+class BufferReader implements Reader {
+  private readonly buf: Buffer;
+  readonly size: number;
+  constructor(buf: Buffer) {
+    this.buf = buf;
+    this.size = buf.length;
+  }
+  read(offset: number, length: number): Buffer {
+    if (offset < 0 || length <= 0 || offset >= this.size) return Buffer.alloc(0);
+    return this.buf.subarray(offset, Math.min(this.size, offset + length));
+  }
+}
+
+class FileReader implements Reader {
   private readonly fd: number;
   readonly size: number;
   constructor(fd: number, size: number) {
@@ -130,11 +148,20 @@ export function parseElfFile(path: string, fileSize?: number): ElfFile {
   }
   try {
     const size = fileSize ?? fstatSync(fd).size;
-    return parseWith(new Reader(fd, size), path);
+    return parseWith(new FileReader(fd, size), path);
   } catch (err) {
     return EMPTY(path, `unexpected: ${(err as Error).message}`);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Parses an ELF image held in memory (e.g. the [vdso] read from a process). Never throws. */
+export function parseElfBuffer(buf: Buffer, name: string): ElfFile {
+  try {
+    return parseWith(new BufferReader(buf), name);
+  } catch (err) {
+    return EMPTY(name, `unexpected: ${(err as Error).message}`);
   }
 }
 

@@ -11,6 +11,7 @@ export {
   isExecutableVaddr,
   loadSegmentForOffset,
   PT_LOAD,
+  parseElfBuffer,
   parseElfFile,
   sectionByName,
   vaddrToFileOffset,

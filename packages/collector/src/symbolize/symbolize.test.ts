@@ -114,8 +114,7 @@ int main(void) {
 
   it("shows module+0xvaddr for a stripped binary, and still reads a deleted one", async () => {
     const bin = join(dir, "stripped");
-    // -O2: other bytes, so another build-id than the unstripped binary of the previous test (the ELF cache
-    // shares symbols between files with one build-id, which would make this one "known").
+    // -O2: a build-id of its own (not shared with the unstripped binary of the previous test).
     execFileSync("gcc", ["-O2", "-fPIE", "-pie", "-o", bin, join(dir, "t.c")]);
     const nm = execFileSync("nm", [bin], { encoding: "utf8" });
     const vaddr = BigInt(`0x${/^([0-9a-f]+) T hot_function$/m.exec(nm)![1]}`);
@@ -159,6 +158,20 @@ int main(void) {
     const local = dbg.functions.find((x) => x.bind === 0 && x.size > 16 && !f.symbolsByName.has(x.name))!;
     const bias = loadBias(f, libc)!;
     expect(s.symbolize(local.value + bias + 3n)).toMatchObject({ name: local.name, offset: 3, known: true });
+  });
+
+  it("names [vdso] functions from the image in the process's memory", async () => {
+    const c = spawn("sleep", ["30"]);
+    children.push(c);
+    await new Promise((r) => setTimeout(r, 100));
+    const s = new ProcessSymbolizer(c.pid!);
+    const vdso = s.mappings().find((m) => m.path === "[vdso]")!;
+    const img = s.elfFor(vdso)!;
+    const sym = img.symbolsByName.get("__vdso_clock_gettime")!;
+    expect(sym.type).toBe(2);
+    const r = s.symbolize(vdso.start + sym.value + 4n)!;
+    expect(r).toMatchObject({ module: "[vdso]", offset: 4, known: true });
+    expect(r.name).toMatch(/clock_gettime$/);
   });
 
   it("reports an error instead of throwing when the process is gone", () => {

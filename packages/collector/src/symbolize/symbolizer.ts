@@ -5,7 +5,14 @@
  * (binary search over .symtab/.dynsym). Addresses with no symbol keep their place as `module+0xvaddr`;
  * addresses in no executable mapping are reported as such so callers can drop garbage from frame-pointer walks.
  */
-import { type ElfFile, fileOffsetToVaddr, findFunction, loadSegmentForOffset, openElf } from "../elf/index.js";
+import {
+  type ElfFile,
+  fileOffsetToVaddr,
+  findFunction,
+  loadSegmentForOffset,
+  openElf,
+  parseElfBuffer,
+} from "../elf/index.js";
 import { ProcMem } from "../python/mem.js";
 import { followsCall } from "./callsite.js";
 import { findKernelSymbol, type KernelSymbols, loadKallsyms } from "./kallsyms.js";
@@ -45,6 +52,7 @@ export function loadBias(elf: ElfFile, m: Mapping): bigint | null {
 }
 
 const MAX_CACHED_ADDRS = 200_000;
+const vdsoCache = new Map<string, ElfFile>();
 
 /** Where separate debug files live, by build-id (Debian's *-dbg / *-dbgsym packages install them there). */
 export const DEFAULT_DEBUG_DIRS = ["/usr/lib/debug/.build-id"];
@@ -111,8 +119,42 @@ export class ProcessSymbolizer {
     return m;
   }
 
-  /** The parsed ELF file behind a file-backed mapping, or null. */
+  /** The [vdso] image of this process, parsed (shared by all processes with the same image). */
+  private vdsoFor(m: Mapping): ElfFile | null {
+    const size = Number(m.end - m.start);
+    if (size <= 0 || size > 1 << 20) return null;
+    if (this.mem === undefined) this.openMem();
+    const buf = this.mem ? this.mem.read(m.start, size) : null;
+    if (!buf) return null;
+    const key = buf.toString("base64");
+    let f = vdsoCache.get(key);
+    if (!f) {
+      f = parseElfBuffer(buf, "[vdso]");
+      if (vdsoCache.size > 8) vdsoCache.clear();
+      vdsoCache.set(key, f);
+    }
+    return f.type !== 0 ? f : null;
+  }
+
+  private openMem(): void {
+    try {
+      this.mem = new ProcMem(this.pid);
+    } catch {
+      this.mem = null;
+    }
+  }
+
+  /** The parsed ELF file behind a file-backed mapping (or the [vdso]), or null. */
   elfFor(m: Mapping): ElfFile | null {
+    if (m.path === "[vdso]") {
+      const key = `${m.start}:[vdso]`;
+      let v = this.elfs.get(key);
+      if (v === undefined) {
+        v = this.vdsoFor(m);
+        this.elfs.set(key, v);
+      }
+      return v;
+    }
     if (m.path === "" || m.pseudo) return null;
     const key = `${m.start}:${m.path}:${m.inode}`;
     let elf = this.elfs.get(key);
@@ -150,13 +192,7 @@ export class ProcessSymbolizer {
   isCallSite(retAddr: bigint): boolean {
     const hit = this.callSiteCache.get(retAddr);
     if (hit !== undefined) return hit;
-    if (this.mem === undefined) {
-      try {
-        this.mem = new ProcMem(this.pid);
-      } catch {
-        this.mem = null;
-      }
-    }
+    if (this.mem === undefined) this.openMem();
     let r = true;
     const m = this.mappingFor(retAddr);
     if (!m?.executable) r = false;
@@ -180,6 +216,12 @@ export class ProcessSymbolizer {
     const m = this.mappingFor(addr);
     if (!m?.executable) return null;
     const module = moduleName(m);
+    if (m.path === "[vdso]") {
+      const v = this.elfFor(m);
+      const vaddr = v ? fileOffsetToVaddr(v, Number(addr - m.start)) : null;
+      const f = v && vaddr !== null ? findFunction(v, vaddr) : null;
+      if (f) return { module, path: m.path, name: f.sym.name, offset: f.offset, known: true };
+    }
     if (m.path === "" || m.pseudo) {
       return { module, path: m.path, name: `${module}+${hex(addr - m.start)}`, offset: 0, known: false };
     }
