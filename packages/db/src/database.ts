@@ -62,7 +62,7 @@ function describe(err: unknown): string {
 
 export function openDatabase(options: OpenDatabaseOptions = {}): Database {
   const resolved = resolveDatabase(options.url);
-  const dataDir = path.resolve(options.dataDir ?? defaultDataDir());
+  const dataDir = path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? defaultDataDir());
   const pingTimeoutMs = options.pingTimeoutMs ?? 5000;
   let prisma: DbClient;
   let setupError: Error | undefined;

@@ -26,7 +26,7 @@ export function migrationsDir(kind: DatabaseKind): string {
 }
 
 export function loadMigrations(kind: DatabaseKind, dir = migrationsDir(kind)): Migration[] {
-  return readdirSync(dir, { withFileTypes: true })
+  return readdirSync(/*turbopackIgnore: true*/ dir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort()

@@ -7,7 +7,7 @@ export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 /** The monorepo root (the directory holding pnpm-workspace.yaml), or null when installed elsewhere. */
 export function findRepoRoot(from: string = PACKAGE_DIR): string | null {
-  let dir = path.resolve(from);
+  let dir = path.resolve(/*turbopackIgnore: true*/ from);
   for (;;) {
     if (existsSync(path.join(dir, "pnpm-workspace.yaml"))) return dir;
     const up = path.dirname(dir);

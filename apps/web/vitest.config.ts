@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts"],
+    environment: "node",
+    // The browser test starts `next start` and Chromium; on a loaded 2-core machine that takes a while.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
