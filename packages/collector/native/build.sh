@@ -28,16 +28,9 @@ newer() {
   for i in "$@"; do [ "$o" -nt "$i" ] || return 1; done
 }
 
-need clang clang
-need bpftool bpftool
-need gcc gcc
-need_file /usr/include/bpf/libbpf.h libbpf-dev
-libbpf_a="$(gcc -print-file-name=libbpf.a)"
-[ "$libbpf_a" != "libbpf.a" ] || need_file /usr/lib/x86_64-linux-gnu/libbpf.a libbpf-dev
-need_file /usr/include/libelf.h libelf-dev
-need_file /usr/include/zlib.h zlib1g-dev
-
+# Tools are checked only for the steps that have to run, so an up-to-date build needs none of them.
 if [ ! -s "$out/vmlinux.h" ]; then
+  need bpftool bpftool
   if [ ! -r /sys/kernel/btf/vmlinux ]; then
     echo "perforator sampler build: /sys/kernel/btf/vmlinux is missing: the kernel must be built with CONFIG_DEBUG_INFO_BTF=y" >&2
     exit 1
@@ -47,17 +40,25 @@ if [ ! -s "$out/vmlinux.h" ]; then
 fi
 
 if ! newer "$out/sampler.bpf.o" "$here/sampler.bpf.c" "$here/sampler.h" "$out/vmlinux.h"; then
+  need clang clang
+  need_file /usr/include/bpf/bpf_helpers.h libbpf-dev
   clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I"$out" -I"$here" \
     -c "$here/sampler.bpf.c" -o "$out/sampler.bpf.o.tmp"
   mv "$out/sampler.bpf.o.tmp" "$out/sampler.bpf.o"
 fi
 
 if ! newer "$out/sampler.skel.h" "$out/sampler.bpf.o"; then
+  need bpftool bpftool
   bpftool gen skeleton "$out/sampler.bpf.o" name sampler_bpf >"$out/sampler.skel.h.tmp"
   mv "$out/sampler.skel.h.tmp" "$out/sampler.skel.h"
 fi
 
 if ! newer "$out/perforator-sampler" "$here/sampler.c" "$here/sampler.h" "$out/sampler.skel.h"; then
+  need gcc gcc
+  need_file /usr/include/bpf/libbpf.h libbpf-dev
+  [ "$(gcc -print-file-name=libbpf.a)" != "libbpf.a" ] || need_file /usr/lib/x86_64-linux-gnu/libbpf.a libbpf-dev
+  need_file /usr/include/libelf.h libelf-dev
+  need_file /usr/include/zlib.h zlib1g-dev
   gcc -O2 -g -Wall -Wextra -I"$out" -I"$here" "$here/sampler.c" -o "$out/perforator-sampler.tmp" \
     -l:libbpf.a -lelf -lz
   mv "$out/perforator-sampler.tmp" "$out/perforator-sampler"

@@ -258,7 +258,13 @@ export class Sampler {
 
   /** Samples `pid` and walks its Python stacks with `cfg`. */
   addPython(pid: number, cfg: PyBpfConfig): Promise<void> {
-    return this.exchange(formatPyCommand(pid, cfg), this.okFor("py"));
+    let command: string;
+    try {
+      command = formatPyCommand(pid, cfg);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.exchange(command, this.okFor("py"));
   }
 
   /** Moves what the BPF maps hold into memory. */
