@@ -2,19 +2,20 @@
  * merge(profiles): sums samples with the same (stack, labels) across profiles.
  *
  * This is the server's hot path (a day of one-minute profiles is 1,440 merges), so it avoids
- * per-sample strings: frames are interned once per input profile into a remap table, label sets
- * are cached by object identity (ProfileBuilder shares one object per distinct set), and
- * (labels, stack) keys live in an open-addressing hash table over a flat Int32Array pool.
+ * per-sample strings: frames are interned once per input profile into a remap table (by name,
+ * then a compare of the other fields, so no key string is built), label sets are cached by
+ * object identity (ProfileBuilder shares one object per distinct set), and (labels, stack) keys
+ * live in an open-addressing hash table over a flat Int32Array pool.
  */
 import {
   type Frame,
   formatValueType,
-  frameKey,
   type Labels,
   labelsKey,
   type Profile,
   type Sample,
   sameValueType,
+  type ValueType,
 } from "../model.js";
 
 export interface MergeOptions {
@@ -22,121 +23,163 @@ export interface MergeOptions {
   keepLabels?: boolean;
 }
 
-export function merge(profiles: readonly Profile[], opts: MergeOptions = {}): Profile {
-  if (profiles.length === 0) throw new Error("merge needs at least one profile, got none");
-  const first = profiles[0]!;
-  const nt = first.sampleTypes.length;
-  for (let pi = 1; pi < profiles.length; pi++) {
-    const p = profiles[pi]!;
-    const same = p.sampleTypes.length === nt && p.sampleTypes.every((t, i) => sameValueType(t, first.sampleTypes[i]!));
-    if (!same) {
-      throw new Error(
-        `cannot merge profiles with different sample types: profile 0 has [${first.sampleTypes
-          .map(formatValueType)
-          .join(", ")}], profile ${pi} has [${p.sampleTypes.map(formatValueType).join(", ")}]`,
-      );
-    }
+const EMPTY: Labels = Object.freeze({});
+
+/** Incremental merge: `add` profiles one by one (e.g. as they are read from storage), then `build`. */
+export class ProfileMerger {
+  readonly sampleTypes: readonly ValueType[];
+  private readonly nt: number;
+  private readonly keepLabels: boolean;
+  private first: Profile | undefined;
+  private profiles = 0;
+  private mergedCount = 0;
+
+  private readonly frames: Frame[] = [];
+  /** name → frame indices with that name (usually one). */
+  private readonly byName = new Map<string, number | number[]>();
+  private readonly labelSets: Labels[] = [];
+  private readonly labelIndex = new Map<string, number>();
+
+  private cap = 1024;
+  private start = new Int32Array(this.cap);
+  private len = new Int32Array(this.cap);
+  private labelOf = new Int32Array(this.cap);
+  private hashOf = new Int32Array(this.cap);
+  private values: Float64Array;
+  private count = 0;
+  private pool = new Int32Array(16384);
+  private poolLen = 0;
+  private table = new Int32Array(1 << 12);
+  private mask = (1 << 12) - 1;
+  private remap = new Int32Array(256);
+  private scratch = new Int32Array(256);
+
+  private timeStart = Number.POSITIVE_INFINITY;
+  private timeEnd = 0;
+  private allTimed = true;
+  private durationSum = 0;
+  private readonly meta: Record<string, string> = {};
+
+  constructor(sampleTypes: readonly ValueType[], opts: MergeOptions = {}) {
+    if (sampleTypes.length === 0) throw new Error("a profile needs at least one sample type");
+    this.sampleTypes = sampleTypes.map((t) => ({ ...t }));
+    this.nt = sampleTypes.length;
+    this.keepLabels = opts.keepLabels !== false;
+    this.values = new Float64Array(this.cap * this.nt);
   }
-  const keepLabels = opts.keepLabels !== false;
 
-  const frames: Frame[] = [];
-  const frameIndex = new Map<string, number>();
-  const labelSets: Labels[] = [];
-  const labelIndex = new Map<string, number>();
-  const EMPTY: Labels = Object.freeze({});
+  private internFrame(f: Frame): number {
+    const frames = this.frames;
+    const hit = this.byName.get(f.name);
+    if (hit !== undefined) {
+      if (typeof hit === "number") {
+        const g = frames[hit]!;
+        if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return hit;
+      } else {
+        for (const i of hit) {
+          const g = frames[i]!;
+          if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return i;
+        }
+      }
+    }
+    const idx = frames.length;
+    frames.push({ name: f.name, file: f.file, line: f.line, kind: f.kind, module: f.module });
+    if (hit === undefined) this.byName.set(f.name, idx);
+    else if (typeof hit === "number") this.byName.set(f.name, [hit, idx]);
+    else hit.push(idx);
+    return idx;
+  }
 
-  // Sample table: for sample i, its stack is pool[start[i] .. start[i]+len[i]), its label set labelOf[i].
-  let cap = 1024;
-  let start = new Int32Array(cap);
-  let len = new Int32Array(cap);
-  let labelOf = new Int32Array(cap);
-  let hashOf = new Int32Array(cap);
-  let values = new Float64Array(cap * nt);
-  let count = 0;
-  let pool = new Int32Array(16384);
-  let poolLen = 0;
-  // Open addressing: slot → sample index + 1 (0 = empty). Kept under 50% load.
-  let tableBits = 12;
-  let table = new Int32Array(1 << tableBits);
-  let mask = (1 << tableBits) - 1;
+  private labelId(labels: Labels, cache: Map<Labels, number>): number {
+    const cached = cache.get(labels);
+    if (cached !== undefined) return cached;
+    const k = labelsKey(labels);
+    let g = this.labelIndex.get(k);
+    if (g === undefined) {
+      g = this.labelSets.length;
+      this.labelSets.push(Object.keys(labels).length === 0 ? EMPTY : Object.freeze({ ...labels }));
+      this.labelIndex.set(k, g);
+    }
+    cache.set(labels, g);
+    return g;
+  }
 
-  const growSamples = () => {
-    cap *= 2;
+  private grow(): void {
+    const cap = this.cap * 2;
     const g = (a: Int32Array) => {
       const b = new Int32Array(cap);
       b.set(a);
       return b;
     };
-    start = g(start);
-    len = g(len);
-    labelOf = g(labelOf);
-    hashOf = g(hashOf);
-    const v = new Float64Array(cap * nt);
-    v.set(values);
-    values = v;
-  };
-  const rehash = () => {
-    tableBits++;
-    table = new Int32Array(1 << tableBits);
-    mask = (1 << tableBits) - 1;
-    for (let i = 0; i < count; i++) {
+    this.start = g(this.start);
+    this.len = g(this.len);
+    this.labelOf = g(this.labelOf);
+    this.hashOf = g(this.hashOf);
+    const v = new Float64Array(cap * this.nt);
+    v.set(this.values);
+    this.values = v;
+    this.cap = cap;
+  }
+
+  private rehash(): void {
+    const size = this.table.length * 2;
+    const table = new Int32Array(size);
+    const mask = size - 1;
+    const hashOf = this.hashOf;
+    for (let i = 0; i < this.count; i++) {
       let slot = hashOf[i]! & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
       table[slot] = i + 1;
     }
-  };
+    this.table = table;
+    this.mask = mask;
+  }
 
-  let timeStart = Number.POSITIVE_INFINITY;
-  let timeEnd = 0;
-  let allTimed = true;
-  let durationSum = 0;
-  const meta: Record<string, string> = {};
-
-  let remap = new Int32Array(256);
-  let scratch = new Int32Array(256);
-  for (const p of profiles) {
+  add(p: Profile): this {
+    const nt = this.nt;
+    const same = p.sampleTypes.length === nt && p.sampleTypes.every((t, i) => sameValueType(t, this.sampleTypes[i]!));
+    if (!same) {
+      throw new Error(
+        `cannot merge profiles with different sample types: profile 0 has [${this.sampleTypes
+          .map(formatValueType)
+          .join(", ")}], profile ${this.profiles} has [${p.sampleTypes.map(formatValueType).join(", ")}]`,
+      );
+    }
+    if (!this.first) this.first = p;
+    this.profiles++;
+    this.mergedCount += Number(p.meta.merged_profiles ?? 1) || 1;
     if (p.timeNanos > 0) {
-      timeStart = Math.min(timeStart, p.timeNanos);
-      timeEnd = Math.max(timeEnd, p.timeNanos + p.durationNanos);
-    } else allTimed = false;
-    durationSum += p.durationNanos;
-    for (const k in p.meta) if (!(k in meta)) meta[k] = p.meta[k]!;
+      if (p.timeNanos < this.timeStart) this.timeStart = p.timeNanos;
+      if (p.timeNanos + p.durationNanos > this.timeEnd) this.timeEnd = p.timeNanos + p.durationNanos;
+    } else this.allTimed = false;
+    this.durationSum += p.durationNanos;
+    for (const k in p.meta) if (!(k in this.meta)) this.meta[k] = p.meta[k]!;
 
     const pf = p.frames;
-    if (remap.length < pf.length) remap = new Int32Array(pf.length * 2);
-    for (let i = 0; i < pf.length; i++) {
-      const f = pf[i]!;
-      const key = frameKey(f);
-      let idx = frameIndex.get(key);
-      if (idx === undefined) {
-        idx = frames.length;
-        frames.push({ name: f.name, file: f.file, line: f.line, kind: f.kind, module: f.module });
-        frameIndex.set(key, idx);
-      }
-      remap[i] = idx;
-    }
+    if (this.remap.length < pf.length) this.remap = new Int32Array(pf.length * 2);
+    const remap = this.remap;
+    for (let i = 0; i < pf.length; i++) remap[i] = this.internFrame(pf[i]!);
 
-    const byObject = new Map<Labels, number>();
-    for (const s of p.samples) {
+    const labelCache = new Map<Labels, number>();
+    const keepLabels = this.keepLabels;
+    const samples = p.samples;
+    let lastLabels: Labels | undefined;
+    let lastLabelId = 0;
+    for (let si = 0; si < samples.length; si++) {
+      const s = samples[si]!;
       let li = 0;
       if (keepLabels) {
-        const cached = byObject.get(s.labels);
-        if (cached !== undefined) li = cached;
-        else {
-          const k = labelsKey(s.labels);
-          let g = labelIndex.get(k);
-          if (g === undefined) {
-            g = labelSets.length;
-            labelSets.push(Object.keys(s.labels).length === 0 ? EMPTY : Object.freeze({ ...s.labels }));
-            labelIndex.set(k, g);
-          }
-          byObject.set(s.labels, g);
-          li = g;
+        // Neighbouring samples usually share their label set object.
+        if (s.labels !== lastLabels) {
+          lastLabels = s.labels;
+          lastLabelId = this.labelId(s.labels, labelCache);
         }
+        li = lastLabelId;
       }
       const st = s.stack;
       const n = st.length;
-      if (scratch.length < n) scratch = new Int32Array(n * 2);
+      if (this.scratch.length < n) this.scratch = new Int32Array(n * 2);
+      const scratch = this.scratch;
       let h = Math.imul(li ^ 0x2545f491, 0x9e3779b1) ^ n;
       for (let i = 0; i < n; i++) {
         const f = remap[st[i]!]!;
@@ -146,77 +189,97 @@ export function merge(profiles: readonly Profile[], opts: MergeOptions = {}): Pr
       }
       h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
       h ^= h >>> 13;
-      let slot = h & mask;
-      let found = -1;
-      for (;;) {
-        const e = table[slot]!;
-        if (e === 0) break;
-        const c = e - 1;
-        if (hashOf[c] === h && len[c] === n && labelOf[c] === li) {
-          const b = start[c]!;
-          let eq = true;
-          for (let i = 0; i < n; i++) {
-            if (pool[b + i] !== scratch[i]) {
-              eq = false;
-              break;
-            }
-          }
-          if (eq) {
-            found = c;
-            break;
-          }
-        }
-        slot = (slot + 1) & mask;
-      }
+      const found = this.find(h, n, li);
       const sv = s.values;
       if (found >= 0) {
+        const vals = this.values;
         const o = found * nt;
-        for (let j = 0; j < nt; j++) values[o + j] += sv[j] ?? 0;
-        continue;
+        for (let j = 0; j < nt; j++) vals[o + j] += sv[j] ?? 0;
+      } else {
+        this.insert(h, n, li, sv);
       }
-      if (count === cap) growSamples();
-      if (poolLen + n > pool.length) {
-        const np = new Int32Array(Math.max(pool.length * 2, poolLen + n));
-        np.set(pool);
-        pool = np;
+    }
+    return this;
+  }
+
+  private find(h: number, n: number, li: number): number {
+    const { table, mask, hashOf, len, labelOf, start, pool, scratch } = this;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === 0) return -1;
+      const c = e - 1;
+      if (hashOf[c] === h && len[c] === n && labelOf[c] === li) {
+        const b = start[c]!;
+        let i = 0;
+        while (i < n && pool[b + i] === scratch[i]) i++;
+        if (i === n) return c;
       }
-      pool.set(scratch.subarray(0, n), poolLen);
-      start[count] = poolLen;
-      len[count] = n;
-      labelOf[count] = li;
-      hashOf[count] = h;
-      const o = count * nt;
-      for (let j = 0; j < nt; j++) values[o + j] = sv[j] ?? 0;
-      poolLen += n;
-      table[slot] = count + 1;
-      count++;
-      if (count * 2 > mask) rehash();
+      slot = (slot + 1) & mask;
     }
   }
 
-  const samples: Sample[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const b = start[i]!;
-    const stack = Array.from(pool.subarray(b, b + len[i]!));
-    const v: number[] = new Array(nt);
-    for (let j = 0; j < nt; j++) v[j] = values[i * nt + j]!;
-    samples[i] = { stack, values: v, labels: keepLabels ? labelSets[labelOf[i]!]! : EMPTY };
+  private insert(h: number, n: number, li: number, sv: readonly number[]): void {
+    if (this.count === this.cap) this.grow();
+    if (this.poolLen + n > this.pool.length) {
+      const np = new Int32Array(Math.max(this.pool.length * 2, this.poolLen + n));
+      np.set(this.pool);
+      this.pool = np;
+    }
+    const c = this.count;
+    const pool = this.pool;
+    const scratch = this.scratch;
+    const b = this.poolLen;
+    for (let i = 0; i < n; i++) pool[b + i] = scratch[i]!;
+    this.start[c] = b;
+    this.len[c] = n;
+    this.labelOf[c] = li;
+    this.hashOf[c] = h;
+    const nt = this.nt;
+    const o = c * nt;
+    for (let j = 0; j < nt; j++) this.values[o + j] = sv[j] ?? 0;
+    this.poolLen += n;
+    const mask = this.mask;
+    let slot = h & mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = c + 1;
+    this.count++;
+    if (this.count * 2 > mask) this.rehash();
   }
-  if (profiles.length > 1) {
-    let n = 0;
-    for (const p of profiles) n += Number(p.meta.merged_profiles ?? 1) || 1;
-    meta.merged_profiles = String(n);
+
+  build(): Profile {
+    const { count, nt, pool, start, len, values, labelOf } = this;
+    const samples: Sample[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const b = start[i]!;
+      const n = len[i]!;
+      const stack: number[] = new Array(n);
+      for (let k = 0; k < n; k++) stack[k] = pool[b + k]!;
+      const v: number[] = new Array(nt);
+      for (let j = 0; j < nt; j++) v[j] = values[i * nt + j]!;
+      samples[i] = { stack, values: v, labels: this.keepLabels ? this.labelSets[labelOf[i]!]! : EMPTY };
+    }
+    const first = this.first;
+    const meta = { ...this.meta };
+    if (this.profiles > 1) meta.merged_profiles = String(this.mergedCount);
+    return {
+      sampleTypes: this.sampleTypes.map((t) => ({ ...t })),
+      defaultSampleType: first?.defaultSampleType ?? 0,
+      frames: this.frames.slice(),
+      samples,
+      // Covered time: the span of all inputs when all have a start time, else the sum of durations.
+      timeNanos: this.timeStart === Number.POSITIVE_INFINITY ? 0 : this.timeStart,
+      durationNanos: this.allTimed && this.profiles > 0 ? this.timeEnd - this.timeStart : this.durationSum,
+      period: first?.period ?? 0,
+      periodType: { ...(first?.periodType ?? this.sampleTypes[0]!) },
+      meta,
+    };
   }
-  return {
-    sampleTypes: first.sampleTypes.map((t) => ({ ...t })),
-    defaultSampleType: first.defaultSampleType,
-    frames,
-    samples,
-    // Covered time: the span of all inputs when all have a start time, else the sum of durations.
-    timeNanos: timeStart === Number.POSITIVE_INFINITY ? 0 : timeStart,
-    durationNanos: allTimed ? timeEnd - timeStart : durationSum,
-    period: first.period,
-    periodType: { ...first.periodType },
-    meta,
-  };
+}
+
+export function merge(profiles: readonly Profile[], opts: MergeOptions = {}): Profile {
+  if (profiles.length === 0) throw new Error("merge needs at least one profile, got none");
+  const m = new ProfileMerger(profiles[0]!.sampleTypes, opts);
+  for (const p of profiles) m.add(p);
+  return m.build();
 }
