@@ -352,6 +352,27 @@ static void clear_map(int fd, size_t key_size, size_t max_entries) {
   free(keys);
 }
 
+/* Drops traced processes that no longer exist, so a recycled pid is not sampled by mistake, and reports them. */
+static void forget_exited(void) {
+  static u32 tgids[TARGET_MAP_ENTRIES];
+  int fd = bpf_map__fd(skel->maps.targets);
+  size_t n = 0;
+  u32 *prev = NULL;
+  while (n < TARGET_MAP_ENTRIES && !bpf_map_get_next_key(fd, prev, &tgids[n])) {
+    prev = &tgids[n];
+    n++;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char path[32];
+    snprintf(path, sizeof(path), "/proc/%u", tgids[i]);
+    if (access(path, F_OK) == 0 || errno != ENOENT)
+      continue;
+    bpf_map_delete_elem(fd, &tgids[i]);
+    bpf_map_delete_elem(bpf_map__fd(skel->maps.pycfg), &tgids[i]);
+    printf("gone %u\n", tgids[i]);
+  }
+}
+
 static void cmd_flush(void) {
   static struct count_key keys[COUNT_MAP_ENTRIES];
   u32 old = cur_settings.gen & 1;
@@ -396,6 +417,7 @@ static void cmd_flush(void) {
   clear_map(stacks_fd, sizeof(u32), STACK_MAP_ENTRIES);
   clear_map(ovf_fd, sizeof(u32), OVF_STACK_MAP_ENTRIES);
   clear_map(py_fd, sizeof(u64), PYSTACK_MAP_ENTRIES);
+  forget_exited();
 
   /* Counters of the old generation: sum over CPUs, then reset them for its next turn. */
   u64 totals[DROP_MAX] = {0};

@@ -48,6 +48,7 @@ describe("parseLine", () => {
       drops: { py_no_tstate: 1, kstack_error: 0 },
     });
     expect(parseLine("end 10")).toEqual({ kind: "end", count: 10 });
+    expect(parseLine("gone 4242")).toEqual({ kind: "gone", pid: 4242 });
     expect(parseLine("ready cpus=2 freq=99 prog=431")).toEqual({ kind: "ready", cpus: 2, freq: 99, progId: 431 });
     expect(parseLine("ok pid 42")).toEqual({ kind: "ok", command: "pid", arg: "42" });
     expect(parseLine("fail py missing key tssKey")).toEqual({

@@ -8,6 +8,7 @@ export type SamplerLine =
   | { kind: "error"; errno: string; stage: string; message: string }
   | { kind: "stack"; stack: RawStack }
   | { kind: "drops"; lost: number; samples: number; drops: Record<string, number> }
+  | { kind: "gone"; pid: number }
   | { kind: "end"; count: number }
   | { kind: "bye" };
 
@@ -100,6 +101,8 @@ export function parseLine(line: string): SamplerLine {
       const { lost = 0, samples = 0, ...drops } = kv;
       return { kind: "drops", lost, samples, drops };
     }
+    case "gone":
+      return { kind: "gone", pid: dec(f[1], line, "pid") };
     case "end":
       return { kind: "end", count: dec(f[1], line, "count") };
     case "ready": {

@@ -135,6 +135,16 @@ int main(void) { printf("ready\\n"); fflush(stdout); outer_fn(); return 0; }
     t.proc.kill("SIGCONT");
     const again = await sampleFor(s, 300);
     expect(total(again.stacks.filter((x) => x.pid === t.pid))).toBeGreaterThan(5);
+    expect(again.exited).toEqual([]);
+
+    // Exited: reported once, and no longer traced.
+    t.kill();
+    await new Promise<void>((r) =>
+      t.proc.exitCode !== null || t.proc.signalCode !== null ? r() : t.proc.once("exit", () => r()),
+    );
+    await new Promise((r) => setTimeout(r, 50)); // reaped
+    expect((await s.flush()).exited).toEqual([t.pid]);
+    expect((await s.flush()).exited).toEqual([]);
   });
 
   it("records kernel stacks, samples every task in whole-system mode, and stops on removePid", async () => {

@@ -30,6 +30,8 @@ export interface FlushResult {
   drops: Record<string, number>;
   /** Samples taken of traced tasks since the previous flush. */
   samples: number;
+  /** Traced processes that exited since the previous flush (the sampler stopped tracing them). */
+  exited: number[];
 }
 
 export type SamplerErrorCode = "ENEEDSPRIV" | "ENOSAMPLER" | "ESAMPLER";
@@ -81,13 +83,14 @@ interface Waiter {
 
 interface Acc {
   stacks: Map<string, RawStack>;
+  exited: number[];
   lost: number;
   samples: number;
   drops: Record<string, number>;
 }
 
 function emptyAcc(): Acc {
-  return { stacks: new Map(), lost: 0, samples: 0, drops: {} };
+  return { stacks: new Map(), exited: [], lost: 0, samples: 0, drops: {} };
 }
 
 function stackKey(s: RawStack): string {
@@ -276,6 +279,8 @@ export class Sampler {
         const prev = acc.stacks.get(key);
         if (prev) prev.count += l.stack.count;
         else acc.stacks.set(key, l.stack);
+      } else if (l.kind === "gone") {
+        acc.exited.push(l.pid);
       } else if (l.kind === "drops") {
         acc.lost += l.lost;
         acc.samples += l.samples;
@@ -290,7 +295,13 @@ export class Sampler {
     await this.drain();
     const acc = this.acc;
     this.acc = emptyAcc();
-    return { stacks: [...acc.stacks.values()], lost: acc.lost, drops: acc.drops, samples: acc.samples };
+    return {
+      stacks: [...acc.stacks.values()],
+      lost: acc.lost,
+      drops: acc.drops,
+      samples: acc.samples,
+      exited: acc.exited,
+    };
   }
 
   /** Detaches and ends the native sampler. Samples not flushed are discarded. */
