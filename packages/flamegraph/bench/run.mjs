@@ -66,17 +66,18 @@ Sizes can be chosen with \`BENCH_SIZES=10000,100000\`.
 
 Measured ${date} in headless Chromium (software rendering, \`--disable-gpu\`), canvas ${WIDTH}×${HEIGHT} CSS px at
 devicePixelRatio 1, on ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"} (shared with other jobs, so treat
-numbers as upper bounds). Synthetic pre-order trees: depth ≤ 64, 20,000 distinct names, random widths.
+numbers as upper bounds). Synthetic pre-order trees (\`bench/entry.ts\`): depth ≤ 65, 20,000 distinct names, heavy-tailed widths, a
+depth random walk without drift (a few wide frames near the root, thin towers, bushy leaves).
 
-1-minute load average when the run started: ${loadBefore.toFixed(1)} (on ${cpus().length} cores). Medians are over 15 redraws
-and 9 searches; "best" is the fastest run, closest to the cost on an idle machine.
+1-minute load average when the run started: ${loadBefore.toFixed(1)} (on ${cpus().length} cores). Medians are over 3 cold loads,
+15 redraws and 9 searches; "best" is the fastest run, closest to the cost on an idle machine.
 
-| nodes | embedded JSON | data load (JSON → typed arrays) | first paint (index + layout + draw + frame) | frames drawn | redraw after zoom, median (best) | search, median (best) | JS heap |
+| nodes | embedded JSON | data load (JSON → typed arrays) | first paint, median (best) | frames drawn | redraw after zoom, median (best) | search, median (best) | JS heap |
 |---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows
   .map(
     (r) =>
-      `| ${r.nodes.toLocaleString("en-US")} | ${f(r.jsonMB)} MB | ${f(r.loadMs)} ms | ${f(r.firstPaintMs)} ms | ${r.firstDrawn.toLocaleString("en-US")} | ${f(r.redrawZoomMs)} ms (${f(r.redrawZoomMinMs)}) | ${f(r.searchMs)} ms (${f(r.searchMinMs)}) | ${f(r.heapMB)} MB |`,
+      `| ${r.nodes.toLocaleString("en-US")} | ${f(r.jsonMB)} MB | ${f(r.loadMs)} ms | ${f(r.firstPaintMs)} ms (${f(r.firstPaintMinMs)}) | ${r.firstDrawn.toLocaleString("en-US")} | ${f(r.redrawZoomMs)} ms (${f(r.redrawZoomMinMs)}) | ${f(r.searchMs)} ms (${f(r.searchMinMs)}) | ${f(r.heapMB)} MB |`,
   )
   .join("\n")}
 
@@ -90,7 +91,7 @@ ${
 What is measured:
 - **data load**: \`JSON.parse\` of the embedded tree and conversion to typed arrays (the standalone page embeds a
   Profile instead and builds the tree with \`buildFlameTree\`; that cost belongs to @perforator/profile's benchmark).
-- **first paint**: \`indexTree\` (subtree ends and x offsets, O(n)) + \`computeLayout\` + \`FlameRenderer.render\`, until
+- **first paint** (after the data is loaded): \`indexTree\` (subtree ends and x offsets, O(n)) + \`computeLayout\` + \`FlameRenderer.render\`, until
   the next animation frame.
 - **redraw after zoom**: \`computeLayout\` for a new zoom node + a full render (alternating zoom in / out).
   Only frames ≥ 0.5 px are drawn; narrower subtrees are skipped in O(1) and merged into grey runs.

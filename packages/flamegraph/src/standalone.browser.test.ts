@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ProfileBuilder } from "@perforator/profile";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderStandaloneHtml } from "./standalone-asset.js";
@@ -263,6 +264,38 @@ describe("standalone page", { timeout: 30_000 }, () => {
     expect(text).toContain("−80.00 pp");
     await page.getByRole("tab", { name: "Top table" }).click();
     await expect.poll(() => page.locator(".pfg-table thead").textContent()).toContain("Before (self %)");
+    await page.close();
+  });
+
+  it("a 2,500-frame-deep stack scrolls inside the viewer; the canvas stays viewport-sized", async () => {
+    const b = new ProfileBuilder([{ type: "cpu", unit: "count" }]);
+    const deep = Array.from({ length: 2500 }, (_, i) => ({
+      name: `recurse_${i}`,
+      file: "deep.py",
+      line: i + 1,
+      kind: "python" as const,
+      module: "",
+    }));
+    b.addFrames(deep, [10]);
+    const o = await open("deep", renderStandaloneHtml({ title: "deep", profile: b.build() }));
+    const { page } = o;
+    const dims = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>(".pfg-scroll canvas")!;
+      const s = document.querySelector<HTMLElement>(".pfg-scroll")!;
+      return { canvasH: c.height, clientH: s.clientHeight, scrollH: s.scrollHeight };
+    });
+    expect(dims.scrollH).toBeGreaterThan(2501 * 18 - 1); // taller than the 32,767 px canvas limit
+    expect(dims.canvasH).toBeLessThanOrEqual(dims.clientH * 2 + 4); // device pixels at DPR 2
+    await page.evaluate(() => {
+      document.querySelector<HTMLElement>(".pfg-scroll")!.scrollTop = 1e9;
+    });
+    await expect.poll(() => page.evaluate(() => window.__flamegraph!.main!.rectOf("recurse_2499"))).not.toBeNull();
+    const r = await rectOf(page, "recurse_2499");
+    const box = await page.locator(".pfg-scroll").boundingBox();
+    expect(r.y).toBeGreaterThanOrEqual(box!.y);
+    expect(r.y + r.h).toBeLessThanOrEqual(box!.y + box!.height + 1);
+    const [cr, cg, cb] = await frameColor(page, r);
+    expect(cr + cg + cb).toBeLessThan(3 * 250); // painted, not background
     await page.close();
   });
 

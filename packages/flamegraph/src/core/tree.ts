@@ -21,25 +21,28 @@ export function indexTree(tree: FlameTree): TreeIndex {
   const n = tree.nodeFrame.length;
   if (n === 0) throw new Error("FlameTree has no nodes: expected node 0 to be the root 'all'");
   const { nodeParent, nodeTotal, nodeDepth } = tree;
-  const end = new Uint32Array(n);
-  const size = new Uint32Array(n).fill(1);
+  // Subtree sizes bottom-up, turned into subtree ends in place (one 4-byte array for both).
+  const end = new Uint32Array(n).fill(1);
   for (let i = n - 1; i > 0; i--) {
     const p = nodeParent[i]!;
-    size[p] = size[p]! + size[i]!;
+    end[p] = end[p]! + end[i]!;
   }
-  const x = new Float64Array(n);
-  const next = new Float64Array(n);
   let maxDepth = 0;
   for (let i = 0; i < n; i++) {
-    end[i] = i + size[i]!;
-    if (i > 0) {
-      const p = nodeParent[i]!;
-      x[i] = next[p]!;
-      next[p] = next[p]! + nodeTotal[i]!;
-      next[i] = x[i]!;
-    }
+    end[i] = i + end[i]!;
     const d = nodeDepth[i]!;
     if (d > maxDepth) maxDepth = d;
+  }
+  // x offsets: a first child starts where its parent starts; any other node starts where the
+  // previous node at its depth (its previous sibling, in pre-order) ends.
+  const x = new Float64Array(n);
+  const depthEnd = new Float64Array(maxDepth + 1);
+  for (let i = 1; i < n; i++) {
+    const p = nodeParent[i]!;
+    const d = nodeDepth[i]!;
+    const xi = p === i - 1 ? x[p]! : depthEnd[d]!;
+    x[i] = xi;
+    depthEnd[d] = xi + nodeTotal[i]!;
   }
   return { tree, n, end, x, maxDepth, total: nodeTotal[0]! };
 }
