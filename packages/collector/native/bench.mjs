@@ -102,7 +102,7 @@ function progStats(progId) {
   return { ns: Number(p.run_time_ns ?? 0), cnt: Number(p.run_cnt ?? 0) };
 }
 
-async function run(freq, target) {
+async function run(freq, target, withPython) {
   const s = spawn(BIN, ["--freq", String(freq)], { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: s.stdout });
   const queue = [];
@@ -124,8 +124,8 @@ async function run(freq, target) {
   };
   const ready = await until((l) => l.startsWith("ready"));
   const progId = Number(/prog=(\d+)/.exec(ready)[1]);
-  s.stdin.write(`${pyCommand(target.pid)}\n`);
-  await until((l) => l.startsWith("ok py"));
+  s.stdin.write(withPython ? `${pyCommand(target.pid)}\n` : `pid ${target.pid}\n`);
+  await until((l) => l.startsWith("ok "));
 
   const cpu0 = cpuSeconds(s.pid);
   const bpf0 = progStats(progId);
@@ -165,6 +165,7 @@ async function run(freq, target) {
   const bpfNs = bpf1.ns - bpf0.ns;
   return {
     freq,
+    withPython,
     wall,
     samplesPerS: samples / wall,
     lost,
@@ -185,7 +186,8 @@ writeFileSync("/proc/sys/kernel/bpf_stats_enabled", "1");
 const target = await startTarget();
 const results = [];
 try {
-  for (const f of [99, 999]) results.push(await run(f, target));
+  for (const f of [99, 999]) results.push(await run(f, target, true));
+  results.push(await run(999, target, false)); // the cost of the Python walk, by difference
 } finally {
   target.kill("SIGKILL");
   writeFileSync("/proc/sys/kernel/bpf_stats_enabled", prevStats);
@@ -200,7 +202,7 @@ const dropsText = (d) =>
 const rows = results
   .map(
     (r) =>
-      `| ${r.freq} Hz | ${r.flushMs} ms | ${fmt(r.samplesPerS, 0)} | ${r.lost} / ${dropsText(r.drops)} | ${fmt(r.stacksPerFlush, 0)} | ` +
+      `| ${r.freq} Hz${r.withPython ? "" : ", native only"} | ${r.flushMs} ms | ${fmt(r.samplesPerS, 0)} | ${r.lost} / ${dropsText(r.drops)} | ${fmt(r.stacksPerFlush, 0)} | ` +
       `${fmt(100 * r.pyShare, 1)}% | ${fmt(r.userCpuPerS)} | ${fmt(r.bpfRunsPerS, 0)} | ${fmt(r.bpfNsPerRun / 1000, 1)} µs | ` +
       `${fmt(r.bpfNsPerSample / 1000, 1)} µs | ${fmt(r.bpfCpuPerS)} |`,
   )
@@ -216,6 +218,7 @@ other work, so sample rates can be below nominal.
 |---|---|---|---|---|---|---|---|---|---|---|
 ${rows}
 
+- "native only": the same target traced with \`pid\` instead of \`py\` (no Python walk), to isolate the walk's cost.
 - "sampler userspace CPU s/s": utime+stime of \`perforator-sampler\` per wall second (flushing and printing).
 - "BPF time/run": \`run_time_ns / run_cnt\` of \`on_sample\` (kernel.bpf_stats_enabled=1); runs include samples of
   untraced tasks on the same CPUs, which return after one map lookup. "BPF time per traced sample" charges all of it
