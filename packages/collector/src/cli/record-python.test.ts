@@ -30,7 +30,7 @@ describe.each(["3.11.7", "3.12.1", "3.13.0"])("perforator record on Python %s", 
       const r = await runCli(["record", "-p", String(w.pid), "-d", "5s", "-F", "999", "-f", "json", "-o", out]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(new RegExp(`Python ${version.replace(/\./g, "\\.")}`));
-      const p = await readJsonProfile(out);
+      const p = readJsonProfile(out);
       const a = inclusive(p, py("a"));
       const b = inclusive(p, py("b"));
       // Enough samples for ±5 points to be well outside sampling noise (~3σ at 300 samples is ±8, at 1000 ±4.5);
@@ -73,7 +73,7 @@ describe("perforator record: threads", () => {
       const r = await runCli(["record", "-p", String(w.pid), "-d", "3s", "-F", "999", "-f", "json", "-o", out]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/3 threads|2 threads/);
-      const p = await readJsonProfile(out);
+      const p = readJsonProfile(out);
       for (const [name, tid] of tids) {
         const fn = name === "busy-one" ? "burn_one" : "burn_two";
         const mine = stacks(p).filter((s) => s.labels.tid === tid);
@@ -98,7 +98,7 @@ describe("perforator record: unsupported Python", () => {
       const r = await runCli(["record", "-p", String(w.pid), "-d", "2s", "-f", "json", "-o", out]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr.match(/warning: Python 3\.10\.13 .*not supported/g)).toHaveLength(1);
-      const p = await readJsonProfile(out);
+      const p = readJsonProfile(out);
       expect(p.samples.length).toBeGreaterThan(0);
       expect(p.frames.some((f) => f.kind === "python")).toBe(false);
       // The interpreter's own native frames are there, e.g. the eval loop inside libpython3.10.

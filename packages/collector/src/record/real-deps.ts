@@ -14,6 +14,10 @@ export async function loadRealDeps(opts: { warn?: (m: string) => void } = {}): P
     detectPython: (pid) => detectPython(pid),
     createStackResolver: (): StackResolverHandle => {
       const known = new Map<number, PyDetection>();
+      // Processes the resolver has set up without Python (it keeps that per process): when their interpreter
+      // is found later (a launched command still starting up), they get a resolver of their own.
+      const setUpWithout = new Set<number>();
+      const overrides = new Map<number, ReturnType<typeof createStackResolver>>();
       const python = (pid: number): PythonFrames | null => {
         let d = known.get(pid);
         if (d === undefined) {
@@ -24,16 +28,28 @@ export async function loadRealDeps(opts: { warn?: (m: string) => void } = {}): P
           }
           known.set(pid, d);
         }
-        if (!d || "unsupported" in d) return null;
+        if (!d || "unsupported" in d) {
+          setUpWithout.add(pid);
+          return null;
+        }
         return pythonFramesFor(d);
       };
-      const inner = createStackResolver({ python, ...(opts.warn ? { warn: opts.warn } : {}) });
+      const make = () => createStackResolver({ python, ...(opts.warn ? { warn: opts.warn } : {}) });
+      const inner = make();
       return {
-        resolve: (raw) => inner.resolve(raw),
+        resolve: (raw) => (overrides.get(raw.pid) ?? inner).resolve(raw),
         addPython: (pid, info) => {
-          if (info) known.set(pid, info as PythonInfo);
+          if (!info || "unsupported" in info) return;
+          known.set(pid, info as PythonInfo);
+          if (setUpWithout.delete(pid)) {
+            overrides.get(pid)?.close();
+            overrides.set(pid, make());
+          }
         },
-        close: () => inner.close(),
+        close: () => {
+          inner.close();
+          for (const r of overrides.values()) r.close();
+        },
       };
     },
   };

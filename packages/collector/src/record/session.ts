@@ -262,15 +262,7 @@ export async function record(
   }
 
   for (const pid of opts.pids) await detect(pid);
-  if (childPid !== undefined) {
-    // The launched command maps libpython a few milliseconds after exec: poll briefly so the BPF walker
-    // has Python stacks from the start instead of from the first flush.
-    const until = Date.now() + 2000;
-    while (!pyDone.has(childPid) && Date.now() < until && !stop.signal.aborted) {
-      await detect(childPid);
-      if (!pyDone.has(childPid)) await sleep(20, stop.signal);
-    }
-  }
+  if (childPid !== undefined) await detect(childPid);
 
   const ingest = async (stacks: RawStack[]) => {
     for (const raw of stacks) {
@@ -307,10 +299,18 @@ export async function record(
   let failure: unknown;
   let stoppedAt: number | undefined;
   try {
+    // Stacks are symbolized while their process is alive, so a short-lived target must be flushed soon:
+    // every 200 ms (at most flushEvery) during the first 3 s, then every flushEvery. While a launched
+    // command's interpreter is not found yet, look for it every 20 ms so Python stacks start right away.
+    let lastFlush = Date.now();
     while (!stop.signal.aborted) {
-      await sleep(flushEvery, stop.signal);
+      const pending = childPid !== undefined && !pyDone.has(childPid);
+      const every = Date.now() - startedAt < 3000 ? Math.min(200, flushEvery) : flushEvery;
+      await sleep(pending ? Math.min(20, every) : Math.max(0, every - (Date.now() - lastFlush)), stop.signal);
+      if (pending) await detect(childPid!);
+      if (Date.now() - lastFlush < every && !stop.signal.aborted) continue;
+      lastFlush = Date.now();
       await flushOnce();
-      if (childPid !== undefined && !pyDone.has(childPid)) await detect(childPid);
       opts.onProgress?.({ elapsedMs: Date.now() - startedAt, samples: stats.samples, lost: stats.lost });
       if (!opts.wholeSystem && targets.size > 0 && !child) {
         for (const pid of targets) if (!processAlive(pid)) targets.delete(pid);
