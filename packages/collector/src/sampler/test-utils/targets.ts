@@ -6,7 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PyBpfConfig } from "../types.js";
 
-export type PyVersion = "3.11.7" | "3.12.1" | "3.13.0";
+/** pyenv builds (shared libpython) and Debian's /usr/bin/python3.11 (3.11.2, interpreter in a non-PIE executable). */
+export type PyVersion = "3.11.7" | "3.12.1" | "3.13.0" | "debian-3.11";
+
+export function is311(v: PyVersion): boolean {
+  return v === "3.11.7" || v === "debian-3.11";
+}
 
 interface Offsets {
   autoTSSkey: number;
@@ -24,7 +29,7 @@ interface Offsets {
   asciiData: number;
 }
 
-const OFFSETS: Record<PyVersion, Offsets> = {
+const OFFSETS: Record<Exclude<PyVersion, "debian-3.11">, Offsets> = {
   "3.11.7": {
     autoTSSkey: 0x250,
     tstateCurrentFrame: 0x38,
@@ -72,11 +77,17 @@ const OFFSETS: Record<PyVersion, Offsets> = {
   },
 };
 
-export function pythonBin(v: PyVersion): string {
-  return `/root/.pyenv/versions/${v}/bin/python3`;
+function offsets(v: PyVersion): Offsets {
+  return OFFSETS[v === "debian-3.11" ? "3.11.7" : v]; // same layout (notes: verified on both)
 }
 
+export function pythonBin(v: PyVersion): string {
+  return v === "debian-3.11" ? "/usr/bin/python3.11" : `/root/.pyenv/versions/${v}/bin/python3`;
+}
+
+/** The ELF file holding _PyRuntime. */
 function libpython(v: PyVersion): string {
+  if (v === "debian-3.11") return "/usr/bin/python3.11";
   return `/root/.pyenv/versions/${v}/lib/libpython${v.split(".").slice(0, 2).join(".")}.so.1.0`;
 }
 
@@ -92,8 +103,9 @@ export function readMem(pid: number, addr: bigint, len: number): Buffer {
   }
 }
 
-/** Load address of `file` in `pid` (start of its mapping at file offset 0). */
+/** Load bias of `file` in `pid`: 0 for a non-PIE executable, else the start of its mapping at file offset 0. */
 export function loadBase(pid: number, file: string): bigint {
+  if (readFileSync(file).readUInt16LE(16) === 2) return 0n; // e_type == ET_EXEC
   for (const line of readFileSync(`/proc/${pid}/maps`, "utf8").split("\n")) {
     const f = line.trim().split(/\s+/);
     if (f[5] === file && f[2] === "00000000") return BigInt(`0x${f[0]!.split("-")[0]}`);
@@ -111,7 +123,7 @@ function dynSymbol(file: string, name: string): bigint {
 }
 
 export function pyConfig(v: PyVersion, pid: number): PyBpfConfig {
-  const o = OFFSETS[v];
+  const o = offsets(v);
   const lib = libpython(v);
   const base = loadBase(pid, lib);
   const runtime = base + dynSymbol(lib, "_PyRuntime");
@@ -139,7 +151,7 @@ export function pyConfig(v: PyVersion, pid: number): PyBpfConfig {
 
 /** co_name of a code object in the target (ASCII names only). */
 export function codeName(v: PyVersion, pid: number, code: bigint): string {
-  const o = OFFSETS[v];
+  const o = offsets(v);
   const str = readMem(pid, code + BigInt(o.codeName), 8).readBigUInt64LE(0);
   const len = Number(readMem(pid, str + 0x10n, 8).readBigInt64LE(0));
   return readMem(pid, str + BigInt(o.asciiData), len).toString("latin1");
@@ -147,7 +159,7 @@ export function codeName(v: PyVersion, pid: number, code: bigint): string {
 
 /** co_firstlineno of a code object. */
 export function codeFirstLine(v: PyVersion, pid: number, code: bigint): number {
-  return readMem(pid, code + BigInt(OFFSETS[v].codeFirstLineNo), 4).readInt32LE(0);
+  return readMem(pid, code + BigInt(offsets(v).codeFirstLineNo), 4).readInt32LE(0);
 }
 
 export interface Target {
