@@ -28,12 +28,12 @@ describe("parseLine", () => {
     });
   });
 
-  it("reads '-' as empty stacks and names, and keeps non-UTF-8 comm bytes", () => {
-    const l = parseLine("s 1 2 3 5 - ff41 - - -");
+  it("reads '-' as empty stacks and names, and decodes names as UTF-8", () => {
+    const l = parseLine(`s 1 2 3 5 - ${Buffer.from("wörker-é").toString("hex")}e2 - - -`);
     expect(l.kind).toBe("stack");
     if (l.kind !== "stack") return;
     expect(l.stack.threadName).toBe("");
-    expect(l.stack.processName).toBe("\u00ffA");
+    expect(l.stack.processName).toBe("wörker-é\ufffd"); // a 3-byte character cut after its first byte
     expect(l.stack.kernel).toEqual([]);
     expect(l.stack.user).toEqual([]);
     expect(l.stack.python).toEqual([]);

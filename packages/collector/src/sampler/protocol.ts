@@ -35,11 +35,14 @@ function hex(s: string, line: string, what: string): bigint {
   return BigInt(`0x${s}`);
 }
 
-/** Decodes a hex-encoded comm (`-` = empty). Bytes are shown as latin-1 so every byte maps to one character. */
+/**
+ * Decodes a hex-encoded comm (`-` = empty) as UTF-8, which is what thread names set by programs are in practice; bytes
+ * that are not valid UTF-8 (e.g. a character cut by the kernel's 15-byte limit) become U+FFFD.
+ */
 export function decodeComm(s: string, line = s): string {
   if (s === "-") return "";
   if (s.length % 2 !== 0 || !HEX.test(s)) throw new ProtocolError(`bad hex-encoded name '${s}'`, line);
-  return Buffer.from(s, "hex").toString("latin1");
+  return Buffer.from(s, "hex").toString("utf8");
 }
 
 function addrs(s: string | undefined, line: string): bigint[] {
