@@ -59,7 +59,8 @@ async function open(name: string, html: string, query = ""): Promise<Opened> {
   });
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(url + query);
-  await page.waitForFunction(() => window.__flamegraph?.main !== undefined);
+  await page.waitForSelector(".pfg");
+  if (!query.includes("tab=")) await page.waitForFunction(() => window.__flamegraph?.main !== undefined);
   return { page, url, blocked, dialogs, errors };
 }
 
@@ -220,6 +221,27 @@ describe("standalone page", { timeout: 30_000 }, () => {
     await expect.poll(() => page.textContent("[data-testid=top-count]")).toBe("1 of 10 functions");
     await page.locator(".pfg-link", { hasText: "send_response" }).click();
     await expect.poll(() => page.textContent("[data-testid=matched]")).toBe("Matched: 4.00%");
+    await page.close();
+  });
+
+  it("top table with 20,000 functions keeps only the visible rows in the DOM and scrolls to the last one", async () => {
+    const b = new ProfileBuilder([{ type: "cpu", unit: "count" }]);
+    const main = { name: "main", file: "app.py", line: 1, kind: "python" as const, module: "" };
+    for (let i = 0; i < 20_000; i++) {
+      b.addFrames(
+        [main, { name: `fn_${String(i).padStart(5, "0")}`, file: "gen.py", line: i + 1, kind: "python", module: "" }],
+        [1 + (i % 7)],
+      );
+    }
+    const o = await open("many", renderStandaloneHtml({ title: "many", profile: b.build() }), "?tab=top&sort=name");
+    const { page } = o;
+    await expect.poll(() => page.textContent("[data-testid=top-count]")).toBe("20,001 of 20,001 functions");
+    expect(await page.locator(".pfg-table tbody tr").count()).toBeLessThan(100);
+    await page.evaluate(() => {
+      document.querySelector<HTMLElement>(".pfg-table-wrap")!.scrollTop = 1e9;
+    });
+    await expect.poll(() => page.locator(".pfg-link", { hasText: "fn_19999" }).count()).toBe(1);
+    expect(await page.locator(".pfg-table tbody tr").count()).toBeLessThan(100);
     await page.close();
   });
 

@@ -1,3 +1,5 @@
+"use client";
+
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { computeLayout, hitTest, type LayoutMode, nodeRect } from "../core/layout.js";
 import { FlameRenderer, type RenderStats } from "../core/renderer.js";

@@ -1,3 +1,5 @@
+"use client";
+
 import type { Profile } from "@perforator/profile";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { DIFF_FULL_SCALE, KIND_LEGEND } from "../core/color.js";

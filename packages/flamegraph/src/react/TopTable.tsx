@@ -1,3 +1,5 @@
+"use client";
+
 import { useMemo, useState } from "react";
 import { formatPercent } from "../core/search.js";
 import type { SortKey } from "../core/url-state.js";
