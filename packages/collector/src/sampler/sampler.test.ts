@@ -175,6 +175,82 @@ int main(void) { printf("ready\\n"); fflush(stdout); outer_fn(); return 0; }
     expect(total((await sampleFor(s2, 300)).stacks)).toBe(0);
   });
 
+  it("walks a synthetic 3.13-layout frame chain through a TSD key >= 32: shims, guards, offsets, a failed read", async () => {
+    // A C program lays out fake PyThreadState/_PyInterpreterFrame/PyCodeObject memory and publishes the tstate under
+    // pthread key 35 (glibc's second-level TSD blocks), then spins. Every field the BPF walk reports is known exactly.
+    const src = writeFile(
+      dir,
+      "fakepy.c",
+      `#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static char *obj(void) { return calloc(1, 0x200); }
+static void put64(char *p, int off, uint64_t v) { memcpy(p + off, &v, 8); }
+static void put32(char *p, int off, uint32_t v) { memcpy(p + off, &v, 4); }
+volatile unsigned long sink;
+int main(void) {
+  pthread_key_t key = 0;
+  for (int i = 0; i < 36; i++) pthread_key_create(&key, NULL);
+  char *ts = obj(), *none = obj(), *f[4], *code[3];
+  for (int i = 0; i < 4; i++) f[i] = obj();
+  for (int i = 0; i < 3; i++) { code[i] = obj(); put32(code[i], 0x5c, 100 + i); put32(code[i], 0x44, 7 + i); }
+  put64(ts, 0x48, (uint64_t)f[0]);
+  put64(f[0], 0x0, (uint64_t)code[0]); put64(f[0], 0x38, (uint64_t)(code[0] + 0xc8 + 10)); put64(f[0], 0x8, (uint64_t)f[1]);
+  put64(f[1], 0x0, (uint64_t)code[1]); put64(f[1], 0x38, (uint64_t)(code[1] + 0xc8 + 24)); put64(f[1], 0x8, (uint64_t)f[2]);
+  put64(f[2], 0x0, (uint64_t)none); f[2][0x46] = 3; put64(f[2], 0x8, (uint64_t)f[3]);
+  put64(f[3], 0x0, (uint64_t)code[2]); put64(f[3], 0x38, (uint64_t)(code[2] + 0xc8 - 2)); put64(f[3], 0x8, 0xdead0000);
+  pthread_setspecific(key, ts);
+  printf("fake %u %lx %lx %lx %lx\\nready\\n", key, (unsigned long)code[0], (unsigned long)code[1], (unsigned long)code[2],
+         (unsigned long)none);
+  fflush(stdout);
+  for (;;) sink++;
+}
+`,
+    );
+    const bin = join(dir, "fakepy");
+    execFileSync("gcc", ["-O1", "-pthread", "-o", bin, src]);
+    const s = await withSampler(499);
+    const t = await target(bin, []);
+    const m = /fake (\d+) (\w+) (\w+) (\w+) (\w+)/.exec(t.output);
+    expect(m, t.output).not.toBeNull();
+    const key = Number(m![1]);
+    const [a, b, c, none] = m!.slice(2).map((x) => BigInt(`0x${x}`)) as [bigint, bigint, bigint, bigint];
+    expect(key).toBeGreaterThanOrEqual(32);
+    await s.addPython(t.pid, {
+      versionHex: 0x030d00f0,
+      tssKey: key,
+      tsdStaticOffset: 0x310,
+      tsdDynamicOffset: 0x510,
+      tstateCurrentFrame: 0x48,
+      cframeCurrentFrame: -1,
+      frameCode: 0,
+      framePrevious: 8,
+      frameInstr: 0x38,
+      frameOwner: 0x46,
+      frameIsEntry: -1,
+      codeAdaptive: 0xc8,
+      codeVersion: 0x5c,
+      codeFirstLineNo: 0x44,
+      noneAddr: none,
+      ownerCStack: 3,
+    });
+    const { stacks, drops } = await sampleFor(s, 800);
+    const mine = stacks.filter((x) => x.pid === t.pid);
+    expect(total(mine)).toBeGreaterThan(MIN_SAMPLES);
+    for (const st of mine) {
+      expect(st.pyStatus).toBe(PyStatus.frameRead); // previous of the last frame points at unmapped memory
+      expect(st.python).toEqual([
+        { codeAddr: a, instrOffset: 10, guard: 100, flags: 0 },
+        { codeAddr: b, instrOffset: 24, guard: 101, flags: 0 },
+        { codeAddr: 0n, instrOffset: 0, guard: 0, flags: PY_FRAME_SHIM },
+        { codeAddr: c, instrOffset: -2, guard: 102, flags: 0 },
+      ]);
+    }
+    expect(drops.py_frame_read).toBe(total(mine));
+  });
+
   const nested = `
 def level5():
     print("ready", flush=True)

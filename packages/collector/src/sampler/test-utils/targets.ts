@@ -165,6 +165,8 @@ export function codeFirstLine(v: PyVersion, pid: number, code: bigint): number {
 export interface Target {
   proc: ChildProcess;
   pid: number;
+  /** What it printed up to and including `ready`. */
+  output: string;
   kill(): void;
 }
 
@@ -178,7 +180,7 @@ export function startTarget(cmd: string, args: string[]): Promise<Target> {
     let out = "";
     proc.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
-      if (out.includes("ready")) resolve({ proc, pid: proc.pid!, kill });
+      if (out.includes("ready")) resolve({ proc, pid: proc.pid!, output: out, kill });
     });
     proc.on("error", reject);
     proc.on("exit", (code) => reject(new Error(`${cmd} exited with ${code} before it was ready`)));
