@@ -300,7 +300,10 @@ int on_sample(struct bpf_perf_event_data *ctx) {
       if (!h)
         h = 1;
       void *pystacks = gen ? (void *)&pystacks1 : (void *)&pystacks0;
-      if (!bpf_map_lookup_elem(pystacks, &h) && bpf_map_update_elem(pystacks, &h, st, BPF_NOEXIST) == -ENOMEM)
+      long err = 0;
+      if (!bpf_map_lookup_elem(pystacks, &h))
+        err = bpf_map_update_elem(pystacks, &h, st, BPF_NOEXIST);
+      if (err && err != -EEXIST) /* -E2BIG: map full (another CPU inserting the same stack gives -EEXIST) */
         status = PY_STACK_FULL;
       else
         key.pyhash = h;
