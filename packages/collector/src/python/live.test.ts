@@ -5,7 +5,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PY_FRAME_ENTRY, PY_FRAME_SHIM } from "../sampler/types.js";
 import { CodeObjectResolver } from "./code-resolver.js";
+import { compareDebugOffsets, DEBUG_OFFSETS_SIZE_313, parseDebugOffsets313 } from "./debug-offsets.js";
 import { detectPython, type PythonInfo } from "./detect.js";
+import { ProcMem } from "./mem.js";
+import { OFFSETS } from "./offsets.js";
 import { walkPythonThreads } from "./walker.js";
 
 // A script whose stack is known: the main thread sleeps inside a chain of functions with ASCII, latin-1, UCS-2
@@ -166,6 +169,31 @@ describe.each(PYTHONS)("live CPython %s", (python, version, module) => {
     expect(r.resolve({ ...f, codeAddr: 0x10n }).known).toBe(false);
     expect(r.resolve({ ...f, instrOffset: -2 }).line).toBe(line("MARK_SLEEP") - 1); // def line
     expect(r.failures).toBe(2);
+  });
+});
+
+describe("3.13 _Py_DebugOffsets", () => {
+  it("agree with the table on a live 3.13.0, and a table that differs is refused", async () => {
+    const { pid } = await launch("/root/.pyenv/versions/3.13.0/bin/python3");
+    const info = detectPython(pid) as PythonInfo;
+    const mem = new ProcMem(pid);
+    const dbg = parseDebugOffsets313(mem.read(info.runtimeAddr, DEBUG_OFFSETS_SIZE_313)!)!;
+    mem.close();
+    expect(dbg).not.toBeNull();
+    expect(dbg.version).toBe(BigInt(info.version.hex));
+    expect(dbg.free_threaded).toBe(0n);
+    expect(compareDebugOffsets(dbg, OFFSETS[13]!, info.version.hex)).toEqual([]);
+    const tampered = structuredClone(OFFSETS[13]!);
+    tampered.frame.instr = 0x40;
+    tampered.code.qualname = 0x88;
+    expect(compareDebugOffsets(dbg, tampered, info.version.hex)).toEqual([
+      "interpreter_frame.instr_ptr: process says 56, table says 64",
+      "code_object.qualname: process says 128, table says 136",
+    ]);
+    expect(compareDebugOffsets({ ...dbg, free_threaded: 1n }, OFFSETS[13]!, info.version.hex)[0]).toMatch(
+      /free-threaded/,
+    );
+    expect(parseDebugOffsets313(Buffer.alloc(DEBUG_OFFSETS_SIZE_313))).toBeNull(); // no cookie
   });
 });
 
