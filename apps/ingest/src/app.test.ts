@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { type Database, listProfiles, listServices, openDatabase } from "@perforator/db";
 import { importProfile, ProfileBuilder, toPprof, totalValue } from "@perforator/profile";
 import type { FastifyInstance } from "fastify";
@@ -208,6 +209,19 @@ describe("POST /ingest (Pyroscope push API)", () => {
       payload: line.repeat(Math.floor((4 * 1024 * 1024) / line.length)),
     });
     expect(ok.statusCode, ok.body).toBe(200);
+  });
+
+  it("answers 413 to a small gzip body that would inflate past 64 MiB", async () => {
+    const bomb = gzipSync(Buffer.alloc(65 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(4 * 1024 * 1024);
+    const r = await app.inject({
+      method: "POST",
+      url: "/ingest?name=bomb&format=pprof",
+      headers: { "content-type": "application/octet-stream" },
+      payload: bomb,
+    });
+    expect(r.statusCode).toBe(413);
+    expect(r.json().error).toMatch(/inflates to 65 MiB, more than the 64 MiB limit/);
   });
 
   it("serves real HTTP on a loopback port", async () => {

@@ -6,6 +6,8 @@ import { boundaryOf, parseMultipart } from "./multipart.js";
 import { BadRequest, parseAppName, parseFormat, parsePositive, parseTime } from "./pyroscope.js";
 
 export const VERSION = "0.1.0";
+/** Largest accepted size of a gzipped body once inflated. */
+export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 export interface AppOptions {
   db: Database;
@@ -104,6 +106,15 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         if (part.filename) filename = part.filename;
       }
       if (body.length === 0) throw new BadRequest(`empty body: send the ${format} profile as the request body`);
+      // gzip records the uncompressed size in its last 4 bytes: refuse decompression bombs before inflating.
+      if (body.length >= 18 && body[0] === 0x1f && body[1] === 0x8b) {
+        const inflated = body.readUInt32LE(body.length - 4);
+        if (inflated > MAX_INFLATED_BYTES) {
+          return reply.code(413).send({
+            error: `gzipped profile inflates to ${mib(inflated)}, more than the ${mib(MAX_INFLATED_BYTES)} limit: send shorter profiles`,
+          });
+        }
+      }
 
       let profile: Profile;
       try {
