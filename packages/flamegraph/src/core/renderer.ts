@@ -1,4 +1,4 @@
-import { DIFF_GREY, diffColor, kindColor } from "./color.js";
+import { DIFF_GREY, diffColor, hslToRgb, kindColor } from "./color.js";
 import type { Layout } from "./layout.js";
 import { rowY } from "./layout.js";
 import type { SearchResult } from "./search.js";
@@ -25,6 +25,11 @@ export interface RenderStats {
   aggregated: number;
   /** Labels drawn. */
   labels: number;
+  /** Nodes looked at by the traversal (drawn, merged, or skipped with their subtree). */
+  visited: number;
+  /** Time in the traversal, in pixel painting (incl. upload) and in total, ms. */
+  traverseMs: number;
+  paintMs: number;
   ms: number;
 }
 
@@ -35,6 +40,8 @@ const FONT = '12px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mo
 const MATCH_COLOR = "hsl(300, 85%, 62%)";
 const DIMMED_COLOR = "hsl(0, 0%, 87%)";
 const AGGREGATE_COLOR = "hsl(0, 0%, 72%)";
+/** White in the little-endian RGBA pixel buffer (ImageData is RGBA bytes; x86/ARM are little-endian). */
+const WHITE = 0xffffffff;
 
 /**
  * Draws a laid-out FlameTree on a 2D canvas. No DOM node per frame: only frames that are at
@@ -46,6 +53,20 @@ export class FlameRenderer {
   private frameColors: string[] = [];
   private colorTree: unknown = null;
   private hatch: CanvasPattern | null = null;
+  private image: ImageData | null = null;
+  private pixels: Uint32Array | null = null;
+  private readonly rgbaCache = new Map<string, number>();
+
+  /** CSS hsl() colour → pixel value for the little-endian RGBA buffer. */
+  private rgba(css: string): number {
+    let v = this.rgbaCache.get(css);
+    if (v === undefined) {
+      const [r, g, b] = hslToRgb(css);
+      v = (0xff000000 | (b << 16) | (g << 8) | r) >>> 0;
+      this.rgbaCache.set(css, v);
+    }
+    return v;
+  }
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     const ctx = canvas.getContext("2d", { alpha: false });
@@ -106,8 +127,6 @@ export class FlameRenderer {
 
     const ctx = this.ctx;
     ctx.setTransform(dpr, 0, 0, dpr, 0, -scrollTop * dpr);
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, scrollTop, view.width, vh);
     ctx.font = FONT;
     ctx.textBaseline = "middle";
     this.advance = ctx.measureText("MMMMMMMMMM").width / 10 || 7;
@@ -126,7 +145,7 @@ export class FlameRenderer {
     const hatch = diff ? this.getHatch() : null;
     const matched = search && !search.error ? search.matched : null;
 
-    const stats: RenderStats = { drawn: 0, aggregated: 0, labels: 0, ms: 0 };
+    const stats: RenderStats = { drawn: 0, aggregated: 0, labels: 0, visited: 0, traverseMs: 0, paintMs: 0, ms: 0 };
     const labelsX: number[] = [];
     const labelsY: number[] = [];
     const labelsT: string[] = [];
@@ -148,20 +167,20 @@ export class FlameRenderer {
       return c;
     };
 
-    // Rectangles are batched per fill colour: one fillStyle change per colour, not per frame.
-    const buckets = new Map<string, number[]>();
+    // Rectangles are grouped by row (all frames of a depth share one y band) with their pixel colour.
+    const rows = new Map<number, number[]>();
     const hatched: number[] = [];
-    const push = (color: string, x: number, y: number, w: number, h: number): void => {
-      let b = buckets.get(color);
+    const push = (color: string, x: number, y: number, w: number): void => {
+      let b = rows.get(y);
       if (!b) {
         b = [];
-        buckets.set(color, b);
+        rows.set(y, b);
       }
-      b.push(x, y, w, h);
+      b.push(x, w, this.rgba(color));
     };
     const drawFrame = (node: number, x: number, y: number, w: number): void => {
       const gap = w > 3 ? 1 : 0;
-      push(colorOf(node), x, y, w - gap, rowH - 1);
+      push(colorOf(node), x, y, w - gap);
       if (diff && hatch && node !== 0 && tree.nodeBaseTotal![node] === 0) {
         // Only in the target profile: hatched so it does not read as "grew a bit".
         hatched.push(x, y, w - gap, rowH - 1);
@@ -197,7 +216,7 @@ export class FlameRenderer {
       if (w >= MIN_FRAME_WIDTH) {
         const y = rowY(layout, d);
         if (y + rowH > top && y < bottom) {
-          push(AGGREGATE_COLOR, s, y, w, rowH - 1);
+          push(AGGREGATE_COLOR, s, y, w);
           stats.aggregated++;
         }
       }
@@ -211,7 +230,9 @@ export class FlameRenderer {
     const x0 = layout.x0;
     const stop = end[z]!;
     let i = z + 1;
+    let visited = 0;
     while (i < stop) {
+      visited++;
       const w = nodeTotal[i]! * scale;
       const d = nodeDepth[i]!;
       const y = rowY(layout, d);
@@ -238,27 +259,41 @@ export class FlameRenderer {
       i++;
     }
     for (let d = 0; d < maxD; d++) flush(d);
+    stats.visited = visited;
+    const tPaint = performance.now();
+    stats.traverseMs = tPaint - t0;
 
-    // Fill in device pixels snapped to integers: crisp edges and no anti-aliasing work per rectangle.
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    const fillSnapped = (r: number[]): void => {
-      for (let k = 0; k < r.length; k += 4) {
-        const x1 = Math.round(r[k]! * dpr);
-        const x2 = Math.round((r[k]! + r[k + 2]!) * dpr);
-        const y1 = Math.round((r[k + 1]! - scrollTop) * dpr);
-        const y2 = Math.round((r[k + 1]! + r[k + 3]! - scrollTop) * dpr);
-        ctx.fillRect(x1, y1, Math.max(1, x2 - x1), y2 - y1);
-      }
-    };
-    for (const [color, r] of buckets) {
-      ctx.fillStyle = color;
-      fillSnapped(r);
+    // Frames are written straight into a pixel buffer (integer device pixels, one memory fill per
+    // row span) and uploaded once: thousands of tiny fillRect calls cost far more, above all on
+    // software-rendered canvases.
+    if (!this.image || this.image.width !== devW || this.image.height !== devH) {
+      this.image = ctx.createImageData(devW, devH);
+      this.pixels = new Uint32Array(this.image.data.buffer);
     }
+    const pix = this.pixels!;
+    pix.fill(WHITE);
+    const bandH = rowH - 1;
+    for (const [y, r] of rows) {
+      const y1 = Math.max(0, Math.round((y - scrollTop) * dpr));
+      const y2 = Math.min(devH, Math.round((y + bandH - scrollTop) * dpr));
+      if (y2 <= y1) continue;
+      // Paint the band's first scanline frame by frame, then copy it down the band.
+      const line = y1 * devW;
+      for (let k = 0; k < r.length; k += 3) {
+        const xa = Math.round(r[k]! * dpr);
+        const x1 = Math.max(0, xa);
+        const x2 = Math.min(devW, Math.max(Math.round((r[k]! + r[k + 1]!) * dpr), xa + 1));
+        if (x2 > x1) pix.fill(r[k + 2]!, line + x1, line + x2);
+      }
+      for (let yy = y1 + 1; yy < y2; yy++) pix.copyWithin(yy * devW, line, line + devW);
+    }
+    ctx.putImageData(this.image, 0, 0);
+    stats.paintMs = performance.now() - tPaint;
     if (hatch && hatched.length > 0) {
       ctx.fillStyle = hatch;
-      fillSnapped(hatched);
+      for (let k = 0; k < hatched.length; k += 4)
+        ctx.fillRect(hatched[k]!, hatched[k + 1]!, hatched[k + 2]!, hatched[k + 3]!);
     }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, -scrollTop * dpr);
 
     ctx.fillStyle = "#1b1b1f";
     for (let k = 0; k < labelsT.length; k++) ctx.fillText(labelsT[k]!, labelsX[k]!, labelsY[k]!);
