@@ -38,9 +38,9 @@ class FlameTreeBuilder {
   self = new Float64Array(this.cap);
   baseTotal: Float64Array | undefined;
   baseSelf: Float64Array | undefined;
-  private bits = 12;
-  private table = new Int32Array(1 << this.bits);
-  private mask = (1 << this.bits) - 1;
+  // Slots are [parent, frame, child+1] triples so a probe touches one cache line.
+  private mask = (1 << 12) - 1;
+  private table = new Int32Array((this.mask + 1) * 3);
 
   constructor(
     readonly byLine: boolean,
@@ -121,49 +121,62 @@ class FlameTreeBuilder {
   }
 
   child(parent: number, frame: number): number {
-    const { frame: fr, parent: pa } = this;
-    let slot = FlameTreeBuilder.hash(parent, frame) & this.mask;
+    const table = this.table;
+    const mask = this.mask;
+    let slot = FlameTreeBuilder.hash(parent, frame) & mask;
     for (;;) {
-      const e = this.table[slot]!;
+      const o = slot * 3;
+      const e = table[o + 2]!;
       if (e === 0) break;
-      const c = e - 1;
-      if (pa[c] === parent && fr[c] === frame) return c;
-      slot = (slot + 1) & this.mask;
+      if (table[o] === parent && table[o + 1] === frame) return e - 1;
+      slot = (slot + 1) & mask;
     }
     const c = this.newNode(parent, frame);
-    this.table[slot] = c + 1;
-    if (this.n * 2 > this.mask) this.rehash();
+    const o = slot * 3;
+    table[o] = parent;
+    table[o + 1] = frame;
+    table[o + 2] = c + 1;
+    if (this.n * 2 > mask) this.rehash();
     return c;
   }
 
   private rehash(): void {
-    this.bits++;
-    this.table = new Int32Array(1 << this.bits);
-    this.mask = (1 << this.bits) - 1;
+    const mask = this.mask * 2 + 1;
+    const table = new Int32Array((mask + 1) * 3);
     for (let c = 1; c < this.n; c++) {
-      let slot = FlameTreeBuilder.hash(this.parent[c]!, this.frame[c]!) & this.mask;
-      while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.table[slot] = c + 1;
+      const p = this.parent[c]!;
+      const f = this.frame[c]!;
+      let slot = FlameTreeBuilder.hash(p, f) & mask;
+      while (table[slot * 3 + 2] !== 0) slot = (slot + 1) & mask;
+      table[slot * 3] = p;
+      table[slot * 3 + 1] = f;
+      table[slot * 3 + 2] = c + 1;
     }
+    this.table = table;
+    this.mask = mask;
   }
 
-  /** Adds `value` along root → (group frame) → stack. */
+  /** Adds `value` as self of the node root → (group frame) → stack; totals are summed up in finish(). */
   addStack(stack: readonly number[], remap: Int32Array, value: number, base: boolean, groupFrame: number): void {
-    const total = base ? this.baseTotal! : this.total;
     let node = 0;
-    total[0] += value;
-    if (groupFrame >= 0) {
-      node = this.child(0, groupFrame);
-      (base ? this.baseTotal! : this.total)[node] += value;
-    }
-    for (let i = 0; i < stack.length; i++) {
-      node = this.child(node, remap[stack[i]!]!);
-      (base ? this.baseTotal! : this.total)[node] += value;
-    }
+    if (groupFrame >= 0) node = this.child(0, groupFrame);
+    for (let i = 0; i < stack.length; i++) node = this.child(node, remap[stack[i]!]!);
     (base ? this.baseSelf! : this.self)[node] += value;
   }
 
+  /** total = self + children's totals; a child is always created after its parent, so one reverse pass. */
+  private sumTotals(): void {
+    const { n, parent } = this;
+    const pairs: [Float64Array, Float64Array][] = [[this.self, this.total]];
+    if (this.baseSelf && this.baseTotal) pairs.push([this.baseSelf, this.baseTotal]);
+    for (const [self, total] of pairs) {
+      for (let c = 0; c < n; c++) total[c] = self[c]!;
+      for (let c = n - 1; c > 0; c--) total[parent[c]!] += total[c]!;
+    }
+  }
+
   finish(sampleType: string, unit: string, baseTotal?: number): FlameTree {
+    this.sumTotals();
     const n = this.n;
     const nf = this.fName.length;
     const strings = this.strings;

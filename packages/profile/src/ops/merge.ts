@@ -40,16 +40,15 @@ export class ProfileMerger {
   private readonly labelSets: Labels[] = [];
   private readonly labelIndex = new Map<string, number>();
 
+  // Memory latency dominates at this size, so what one probe touches is packed together:
+  // table slots are [hash, sample+1] pairs, sample records are [start, len, labelSet].
   private cap = 1024;
-  private start = new Int32Array(this.cap);
-  private len = new Int32Array(this.cap);
-  private labelOf = new Int32Array(this.cap);
-  private hashOf = new Int32Array(this.cap);
+  private rec = new Int32Array(this.cap * 3);
   private values: Float64Array;
   private count = 0;
   private pool = new Int32Array(16384);
   private poolLen = 0;
-  private table = new Int32Array(1 << 12);
+  private table = new Int32Array(2 << 12);
   private mask = (1 << 12) - 1;
   private remap = new Int32Array(256);
   private scratch = new Int32Array(256);
@@ -106,15 +105,9 @@ export class ProfileMerger {
 
   private grow(): void {
     const cap = this.cap * 2;
-    const g = (a: Int32Array) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.start = g(this.start);
-    this.len = g(this.len);
-    this.labelOf = g(this.labelOf);
-    this.hashOf = g(this.hashOf);
+    const rec = new Int32Array(cap * 3);
+    rec.set(this.rec);
+    this.rec = rec;
     const v = new Float64Array(cap * this.nt);
     v.set(this.values);
     this.values = v;
@@ -122,14 +115,18 @@ export class ProfileMerger {
   }
 
   private rehash(): void {
-    const size = this.table.length * 2;
-    const table = new Int32Array(size);
-    const mask = size - 1;
-    const hashOf = this.hashOf;
-    for (let i = 0; i < this.count; i++) {
-      let slot = hashOf[i]! & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = i + 1;
+    const old = this.table;
+    const slots = old.length; // new slot count = 2 × old slot count (old.length / 2)
+    const table = new Int32Array(slots * 2);
+    const mask = slots - 1;
+    for (let o = 0; o < old.length; o += 2) {
+      const e = old[o + 1]!;
+      if (e === 0) continue;
+      const h = old[o]!;
+      let slot = h & mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = h;
+      table[2 * slot + 1] = e;
     }
     this.table = table;
     this.mask = mask;
@@ -203,17 +200,19 @@ export class ProfileMerger {
   }
 
   private find(h: number, n: number, li: number): number {
-    const { table, mask, hashOf, len, labelOf, start, pool, scratch } = this;
+    const { table, mask, rec, pool, scratch } = this;
     let slot = h & mask;
     for (;;) {
-      const e = table[slot]!;
+      const e = table[2 * slot + 1]!;
       if (e === 0) return -1;
-      const c = e - 1;
-      if (hashOf[c] === h && len[c] === n && labelOf[c] === li) {
-        const b = start[c]!;
-        let i = 0;
-        while (i < n && pool[b + i] === scratch[i]) i++;
-        if (i === n) return c;
+      if (table[2 * slot] === h) {
+        const r = (e - 1) * 3;
+        if (rec[r + 1] === n && rec[r + 2] === li) {
+          const b = rec[r]!;
+          let i = 0;
+          while (i < n && pool[b + i] === scratch[i]) i++;
+          if (i === n) return e - 1;
+        }
       }
       slot = (slot + 1) & mask;
     }
@@ -231,33 +230,35 @@ export class ProfileMerger {
     const scratch = this.scratch;
     const b = this.poolLen;
     for (let i = 0; i < n; i++) pool[b + i] = scratch[i]!;
-    this.start[c] = b;
-    this.len[c] = n;
-    this.labelOf[c] = li;
-    this.hashOf[c] = h;
+    const rec = this.rec;
+    rec[c * 3] = b;
+    rec[c * 3 + 1] = n;
+    rec[c * 3 + 2] = li;
     const nt = this.nt;
     const o = c * nt;
     for (let j = 0; j < nt; j++) this.values[o + j] = sv[j] ?? 0;
     this.poolLen += n;
     const mask = this.mask;
     let slot = h & mask;
-    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
-    this.table[slot] = c + 1;
+    const table = this.table;
+    while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    table[2 * slot] = h;
+    table[2 * slot + 1] = c + 1;
     this.count++;
     if (this.count * 2 > mask) this.rehash();
   }
 
   build(): Profile {
-    const { count, nt, pool, start, len, values, labelOf } = this;
+    const { count, nt, pool, rec, values } = this;
     const samples: Sample[] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const b = start[i]!;
-      const n = len[i]!;
+      const b = rec[i * 3]!;
+      const n = rec[i * 3 + 1]!;
       const stack: number[] = new Array(n);
       for (let k = 0; k < n; k++) stack[k] = pool[b + k]!;
       const v: number[] = new Array(nt);
       for (let j = 0; j < nt; j++) v[j] = values[i * nt + j]!;
-      samples[i] = { stack, values: v, labels: this.keepLabels ? this.labelSets[labelOf[i]!]! : EMPTY };
+      samples[i] = { stack, values: v, labels: this.keepLabels ? this.labelSets[rec[i * 3 + 2]!]! : EMPTY };
     }
     const first = this.first;
     const meta = { ...this.meta };
