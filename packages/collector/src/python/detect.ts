@@ -35,9 +35,6 @@ export class PyVersion {
     const suffix = LEVELS[level] ? `${LEVELS[level]}${serial}` : "";
     return `${this.major}.${this.minor}.${this.micro}${suffix}`;
   }
-  toJSON(): string {
-    return this.toString();
-  }
 }
 
 export interface PythonInfo {
