@@ -172,6 +172,30 @@ describe.each(targets)("$name", (target) => {
     });
   });
 
+  it("lets concurrent uploads create the same new service", async () => {
+    await withDb(async (db) => {
+      await db.migrate();
+      const saves = Array.from({ length: 8 }, (_, i) =>
+        saveProfile(db, {
+          service: "fresh.service",
+          serviceLabels: { env: "prod" },
+          startTime: t("2026-11-25T10:00:00Z"),
+          endTime: t("2026-11-25T10:01:00Z"),
+          sampleType: "cpu",
+          sampleUnit: "nanoseconds",
+          totalValue: i,
+          sampleCount: 1,
+          format: "folded",
+          body: enc(`main ${i + 1}\n`),
+        }),
+      );
+      await Promise.all(saves);
+      expect((await listServices(db)).map((s) => [s.name, s.profileCount, s.labels])).toEqual([
+        ["fresh.service", 8, { env: "prod" }],
+      ]);
+    });
+  });
+
   it("rejects a profile that ends before it starts, without touching the database", async () => {
     await withDb(async (db) => {
       await db.migrate();

@@ -51,19 +51,39 @@ function asLabels(v: unknown): LabelSet {
   return out;
 }
 
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === "P2002";
+}
+
+/** Creates the service or merges labels into it; two uploads creating the same new service at once both succeed. */
+async function upsertService(
+  db: Database,
+  name: string,
+  labels: LabelSet,
+  attempt = 0,
+): Promise<{ id: string; name: string }> {
+  const existing = await db.prisma.service.findUnique({ where: { name } });
+  if (existing) {
+    const merged = { ...asLabels(existing.labels), ...labels };
+    if (Object.entries(labels).every(([k, v]) => asLabels(existing.labels)[k] === v)) return existing;
+    return db.prisma.service.update({ where: { id: existing.id }, data: { labels: merged } });
+  }
+  try {
+    return await db.prisma.service.create({ data: { name, labels } });
+  } catch (err) {
+    // Another writer created it between our read and our insert: use theirs.
+    if (isUniqueViolation(err) && attempt < 3) return upsertService(db, name, labels, attempt + 1);
+    throw err;
+  }
+}
+
 /** Stores the body in the blob store, then the metadata (service upserted) in the database. */
 export async function saveProfile(db: Database, p: NewProfile): Promise<ProfileRecord> {
   if (!(p.endTime.getTime() >= p.startTime.getTime())) {
     throw new Error(`profile end time ${p.endTime.toISOString()} is before its start ${p.startTime.toISOString()}`);
   }
   const blob = await db.blobs.put(p.body);
-  const existing = await db.prisma.service.findUnique({ where: { name: p.service } });
-  const serviceLabels = { ...asLabels(existing?.labels), ...(p.serviceLabels ?? {}) };
-  const service = await db.prisma.service.upsert({
-    where: { name: p.service },
-    create: { name: p.service, labels: serviceLabels },
-    update: { labels: serviceLabels },
-  });
+  const service = await upsertService(db, p.service, p.serviceLabels ?? {});
   const row = await db.prisma.profile.create({
     data: {
       serviceId: service.id,
