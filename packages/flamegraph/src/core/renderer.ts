@@ -50,7 +50,8 @@ const WHITE = 0xffffffff;
  */
 export class FlameRenderer {
   private readonly ctx: CanvasRenderingContext2D;
-  private frameColors: string[] = [];
+  /** Pixel colour per frame in the normal view (0 = not computed yet). */
+  private frameColors = new Uint32Array(0);
   private colorTree: unknown = null;
   private hatch: CanvasPattern | null = null;
   private image: ImageData | null = null;
@@ -133,7 +134,7 @@ export class FlameRenderer {
 
     if (this.colorTree !== tree) {
       this.colorTree = tree;
-      this.frameColors = new Array(tree.frameName.length);
+      this.frameColors = new Uint32Array(tree.frameName.length);
     }
     const diff = input.diff && tree.nodeBaseTotal !== undefined;
     const baseTot = tree.baseTotal ?? 0;
@@ -150,37 +151,40 @@ export class FlameRenderer {
     const labelsY: number[] = [];
     const labelsT: string[] = [];
 
-    const colorOf = (node: number): string => {
-      if (matched) return matched[node] ? MATCH_COLOR : DIMMED_COLOR;
+    const matchPx = this.rgba(MATCH_COLOR);
+    const dimmedPx = this.rgba(DIMMED_COLOR);
+    const aggregatePx = this.rgba(AGGREGATE_COLOR);
+    const colorOf = (node: number): number => {
+      if (matched) return matched[node] ? matchPx : dimmedPx;
       if (diff) {
         const bt = tree.nodeBaseTotal![node]!;
         const sb = baseTot > 0 ? bt / baseTot : 0;
         const st = total > 0 ? tree.nodeTotal[node]! / total : 0;
-        return node === 0 ? DIFF_GREY : diffColor(sb, st).color;
+        return this.rgba(node === 0 ? DIFF_GREY : diffColor(sb, st).color);
       }
       const f = tree.nodeFrame[node]!;
-      let c = this.frameColors[f];
-      if (c === undefined) {
-        c = kindColor(KINDS[tree.frameKind[f]!] ?? "other", tree.strings[tree.frameName[f]!] ?? "");
+      let c = this.frameColors[f]!;
+      if (c === 0) {
+        c = this.rgba(kindColor(KINDS[tree.frameKind[f]!] ?? "other", tree.strings[tree.frameName[f]!] ?? ""));
         this.frameColors[f] = c;
       }
       return c;
     };
 
-    // Rectangles are grouped by row (all frames of a depth share one y band) with their pixel colour.
-    const rows = new Map<number, number[]>();
+    // Rectangles grouped by depth row (all frames of a depth share one y band): x, width, pixel colour.
+    const rows: number[][] = [];
     const hatched: number[] = [];
-    const push = (color: string, x: number, y: number, w: number): void => {
-      let b = rows.get(y);
+    const push = (px: number, x: number, d: number, w: number): void => {
+      let b = rows[d];
       if (!b) {
         b = [];
-        rows.set(y, b);
+        rows[d] = b;
       }
-      b.push(x, w, this.rgba(color));
+      b.push(x, w, px);
     };
     const drawFrame = (node: number, x: number, y: number, w: number): void => {
       const gap = w > 3 ? 1 : 0;
-      push(colorOf(node), x, y, w - gap);
+      push(colorOf(node), x, tree.nodeDepth[node]!, w - gap);
       if (diff && hatch && node !== 0 && tree.nodeBaseTotal![node] === 0) {
         // Only in the target profile: hatched so it does not read as "grew a bit".
         hatched.push(x, y, w - gap, rowH - 1);
@@ -216,7 +220,7 @@ export class FlameRenderer {
       if (w >= MIN_FRAME_WIDTH) {
         const y = rowY(layout, d);
         if (y + rowH > top && y < bottom) {
-          push(AGGREGATE_COLOR, s, y, w);
+          push(aggregatePx, s, d, w);
           stats.aggregated++;
         }
       }
@@ -273,7 +277,10 @@ export class FlameRenderer {
     const pix = this.pixels!;
     pix.fill(WHITE);
     const bandH = rowH - 1;
-    for (const [y, r] of rows) {
+    for (let d = 0; d < rows.length; d++) {
+      const r = rows[d];
+      if (!r) continue;
+      const y = rowY(layout, d);
       const y1 = Math.max(0, Math.round((y - scrollTop) * dpr));
       const y2 = Math.min(devH, Math.round((y + bandH - scrollTop) * dpr));
       if (y2 <= y1) continue;
