@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toFolded } from "../exporters/folded.js";
-import { totalValue } from "../model.js";
+import { ProfileBuilder, totalValue } from "../model.js";
 import { arbProfile } from "../test-utils/arb.js";
 import { parseFolded } from "./folded.js";
 
@@ -55,5 +55,16 @@ describe("parseFolded", () => {
     expect(toFolded(parseFolded(once))).toBe(once);
     expect(once.split("\n")[0]).toMatch(/^<module> \(\/srv\/server\.py:58\);run/);
     expect(once).toContain(";__poll;entry_SYSCALL_64_[k];do_sys_poll_[k] 12\n");
+  });
+});
+
+describe("toFolded", () => {
+  it("sums stacks that print the same (one symbol in two modules, different labels)", () => {
+    const b = new ProfileBuilder([{ type: "samples", unit: "count" }]);
+    const f = (module: string) => ({ name: "PyObject_Call", file: "", line: 0, kind: "native" as const, module });
+    b.addFrames([f("libpython3.12.so.1.0")], [2], { tid: "1" });
+    b.addFrames([f("")], [3], { tid: "2" });
+    b.addFrames([f("")], [4], { tid: "3" });
+    expect(toFolded(b.build())).toBe("PyObject_Call 9\n");
   });
 });
