@@ -191,4 +191,28 @@ describe("createStackResolver", () => {
     ]);
     r.close();
   });
+
+  it("closes the least recently used processes beyond maxOpenProcesses and keeps their summary", () => {
+    const closed: number[] = [];
+    const r = createStackResolver({
+      maxOpenProcesses: 2,
+      userSymbolizer: (pid) => ({ symbolize: fakeSymbolize, isCallSite: () => true, close: () => closed.push(pid) }),
+      kernelSymbolizer: { symbolize: () => ({ name: "k", offset: 0n, kmodule: "", known: true }) },
+      python: (pid) =>
+        pid === 1 ? { minor: 12, version: "3.12.1", module: "libpython3.12.so.1.0", resolve: fakeResolve } : null,
+    });
+    const s = raw([0x1210n], [py(0xa1), SHIM]);
+    expect(names(r.resolve({ ...s, pid: 1 }))).toEqual(["search_user"]);
+    r.resolve({ ...s, pid: 2 });
+    r.resolve({ ...s, pid: 1 }); // 1 is now the most recently used
+    r.resolve({ ...s, pid: 3 }); // evicts 2
+    expect(closed).toEqual([2]);
+    r.resolve({ ...s, pid: 2 }); // reopened, evicts 1
+    expect(closed).toEqual([2, 1]);
+    expect(names(r.resolve({ ...s, pid: 1 }))).toEqual(["search_user"]); // Python support comes back
+    expect(r.describe(1)).toBe("Python 3.12.1 (libpython3.12.so.1.0): 9 of 9 samples with Python frames");
+    expect(r.describe(2)).toBe("native");
+    expect(r.processes()).toHaveLength(3);
+    r.close();
+  });
 });

@@ -59,21 +59,30 @@ export interface StackResolverOptions {
   /** Replaceable pieces (tests). */
   userSymbolizer?: (pid: number) => UserSymbolizer;
   kernelSymbolizer?: { symbolize(addr: bigint): KernelFrameSymbol };
+  /** Processes kept open at once (file descriptors); default 256. */
+  maxOpenProcesses?: number;
   /** Python support for a process: undefined/null when it has none. Default: detectPython + CodeObjectResolver. */
   python?: (pid: number) => PythonFrames | { unsupported: string; reason: string } | null;
 }
 
 interface ProcState {
   pid: number;
-  sym: UserSymbolizer;
+  /** null while closed (evicted from the open set). */
+  sym: UserSymbolizer | null;
   py: PythonFrames | null;
+  pyVersion?: string;
+  pyModule?: string;
   unsupported?: string;
   samples: number;
   pythonSamples: number;
   stats: MergeStats;
 }
 
-const MAX_PROCS = 4096;
+/**
+ * Processes kept open at once (each holds up to two /proc/PID/mem descriptors): least recently sampled ones are
+ * closed first, so whole-system recordings stay well under the usual 1024-descriptor limit.
+ */
+const MAX_PROCS = 256;
 
 function basename(p: string): string {
   const i = p.lastIndexOf("/");
@@ -114,43 +123,68 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
   const kernel = opts.kernelSymbolizer ?? new KernelSymbolizer({ warn });
   const makeSym = opts.userSymbolizer ?? ((pid: number) => new ProcessSymbolizer(pid));
   const makePy = opts.python ?? livePython;
+  const maxOpen = Math.max(1, opts.maxOpenProcesses ?? MAX_PROCS);
+  /** Every process seen (for the summary). */
   const procs = new Map<number, ProcState>();
+  /** Processes whose symbolizer / code resolver are open, least recently used first. */
+  const open = new Map<number, ProcState>();
+
+  const release = (st: ProcState) => {
+    st.sym?.close?.();
+    st.py?.close?.();
+    st.sym = null;
+    st.py = null;
+  };
 
   const stateFor = (pid: number): ProcState => {
     let st = procs.get(pid);
-    if (st) return st;
-    if (procs.size >= MAX_PROCS) {
-      const oldest = procs.keys().next().value as number;
-      const o = procs.get(oldest)!;
-      o.sym.close?.();
-      o.py?.close?.();
-      procs.delete(oldest);
+    if (st && open.has(pid)) {
+      // Most recently used last (Map keeps insertion order).
+      open.delete(pid);
+      open.set(pid, st);
+      return st;
     }
-    const py = makePy(pid);
-    st = {
-      pid,
-      sym: makeSym(pid),
-      py: py && "minor" in py ? py : null,
-      samples: 0,
-      pythonSamples: 0,
-      stats: { droppedNative: 0, unknownPython: 0, unplacedGroups: 0 },
-    };
-    if (py && "unsupported" in py) {
-      st.unsupported = py.unsupported;
-      warn(`${py.reason}: pid ${pid} is shown with native frames only`);
+    if (open.size >= maxOpen) {
+      const [oldestPid, oldest] = open.entries().next().value as [number, ProcState];
+      release(oldest);
+      open.delete(oldestPid);
     }
-    procs.set(pid, st);
+    if (!st) {
+      st = {
+        pid,
+        sym: null,
+        py: null,
+        samples: 0,
+        pythonSamples: 0,
+        stats: { droppedNative: 0, unknownPython: 0, unplacedGroups: 0 },
+      };
+      procs.set(pid, st);
+    }
+    st.sym = makeSym(pid);
+    if (st.unsupported === undefined) {
+      const py = makePy(pid);
+      if (py && "minor" in py) {
+        st.py = py;
+        st.pyVersion = py.version;
+        st.pyModule = py.module;
+      } else if (py && "unsupported" in py) {
+        st.unsupported = py.unsupported;
+        warn(`${py.reason}: pid ${pid} is shown with native frames only`);
+      }
+    }
+    open.set(pid, st);
     return st;
   };
 
   return {
     resolve(raw: RawStack): Frame[] {
       const st = stateFor(raw.pid);
+      const sym = st.sym!;
       st.samples += raw.count;
       if (raw.python.length > 0 && st.py) st.pythonSamples += raw.count;
       const ctx: MergeContext = {
-        symbolize: (a) => st.sym.symbolize(a),
-        isCallSite: (a) => st.sym.isCallSite(a),
+        symbolize: (a) => sym.symbolize(a),
+        isCallSite: (a) => sym.isCallSite(a),
         kernel: (a) => kernel.symbolize(a),
         python: st.py ?? undefined,
       };
@@ -159,9 +193,9 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
     describe(pid: number): string {
       const st = procs.get(pid);
       if (!st) return "not seen";
-      if (st.py) {
+      if (st.pyVersion) {
         const unknown = st.stats.unknownPython > 0 ? `, ${st.stats.unknownPython} unresolved Python frames` : "";
-        return `Python ${st.py.version} (${st.py.module}): ${st.pythonSamples} of ${st.samples} samples with Python frames${unknown}`;
+        return `Python ${st.pyVersion} (${st.pyModule}): ${st.pythonSamples} of ${st.samples} samples with Python frames${unknown}`;
       }
       if (st.unsupported) return `Python ${st.unsupported} (unsupported): native frames only`;
       return "native";
@@ -169,20 +203,17 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
     processes(): ProcessSummary[] {
       return [...procs.values()].map((st) => ({
         pid: st.pid,
-        python: st.py?.version,
+        python: st.pyVersion,
         unsupportedPython: st.unsupported,
-        pythonModule: st.py?.module,
+        pythonModule: st.pyModule,
         samples: st.samples,
         pythonSamples: st.pythonSamples,
         stats: { ...st.stats },
       }));
     },
     close(): void {
-      for (const st of procs.values()) {
-        st.sym.close?.();
-        st.py?.close?.();
-      }
-      procs.clear();
+      for (const st of open.values()) release(st);
+      open.clear();
     },
   };
 }
