@@ -19,6 +19,7 @@ const ROOT = join(PKG, "../..");
 const CLI = join(PKG, "dist/cli.js");
 const PY = process.env.PERFORATOR_BENCH_PYTHON ?? "/root/.pyenv/versions/3.12.1/bin/python3";
 const PHASE_S = Number(process.env.PHASE_SECONDS ?? 20);
+const WARM_S = Number(process.env.WARMUP_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86_64
 
@@ -105,7 +106,7 @@ async function recorded(server, freq, dir) {
       "-F",
       String(freq),
       "-d",
-      `${PHASE_S + 4}s`,
+      `${WARM_S + PHASE_S + 3}s`,
       "-f",
       "pprof",
       "-o",
@@ -118,12 +119,16 @@ async function recorded(server, freq, dir) {
     stderr += d;
   });
   const exited = new Promise((r) => rec.on("close", (code) => r(code)));
-  await sleep(2000); // startup: node, BPF load, Python detection
-  const sampler = childrenOf(rec.pid);
-  const cpu0 = (cpuSeconds(rec.pid) ?? 0) + sampler.reduce((t, p) => t + (cpuSeconds(p) ?? 0), 0);
+  const cpuNow = (pids) => pids.reduce((t, p) => t + (cpuSeconds(p) ?? 0), 0);
+  await sleep(1000);
+  const pids = [rec.pid, ...childrenOf(rec.pid)];
+  // Warm-up under load: node start, BPF load, Python detection, first symbolization (ELF symbol tables,
+  // /proc/kallsyms) are one-time costs; they are reported separately from the steady state.
+  await load(server.port, WARM_S);
+  const cpuWarm = cpuNow(pids);
   const t0 = performance.now();
   const result = await load(server.port, PHASE_S);
-  const cpu1 = (cpuSeconds(rec.pid) ?? 0) + sampler.reduce((t, p) => t + (cpuSeconds(p) ?? 0), 0);
+  const cpu1 = cpuNow(pids);
   const wall = (performance.now() - t0) / 1000;
   const code = await exited;
   if (code !== 0) throw new Error(`perforator record exited with ${code}:\n${stderr}`);
@@ -131,14 +136,16 @@ async function recorded(server, freq, dir) {
   const num = (s) => Number(String(s).replace(/,/g, ""));
   return {
     ...result,
-    collectorCpuPerSecond: (cpu1 - cpu0) / wall,
-    samplerPids: sampler,
+    startupCpu: cpuWarm,
+    collectorCpuPerSecond: (cpu1 - cpuWarm) / wall,
     samples: m ? num(m[1]) : Number.NaN,
     lost: m ? num(m[2]) : Number.NaN,
     summary: stderr.trim(),
   };
 }
 
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const loadBefore = loadavg();
 const dir = mkdtempSync(join(tmpdir(), "perforator-bench-"));
 const server = await startServer();
 try {
@@ -150,12 +157,13 @@ try {
   const base = (base1.rps + base2.rps) / 2;
   const pct = (x) => `${(x * 100).toFixed(2)}%`;
   const rows = [
-    ["no recording (mean of before/after)", base.toFixed(1), "1.000", "-", "-", "-"],
+    ["no recording (mean of before/after)", base.toFixed(1), "1.000", "-", "-", "-", "-"],
     [
       "recording at 99 Hz",
       r99.rps.toFixed(1),
       (r99.rps / base).toFixed(3),
       pct(r99.collectorCpuPerSecond),
+      `${r99.startupCpu.toFixed(2)} s`,
       String(r99.samples),
       String(r99.lost),
     ],
@@ -164,6 +172,7 @@ try {
       r999.rps.toFixed(1),
       (r999.rps / base).toFixed(3),
       pct(r999.collectorCpuPerSecond),
+      `${r999.startupCpu.toFixed(2)} s`,
       String(r999.samples),
       String(r999.lost),
     ],
@@ -176,14 +185,19 @@ Run: ${date}, ${cpus().length} CPUs, Python ${PY.replace(/^.*versions\/([^/]+).*
 ${CONCURRENCY} concurrent plain (non-keep-alive; the server speaks HTTP/1.0) loopback requests from a Node load generator
 to \`test/workloads/server.py\` (linear search). Baseline = mean of a phase before (${base1.rps.toFixed(1)} req/s) and after
 (${base2.rps.toFixed(1)} req/s) the recorded phases, so drift shows up as their difference.
-Collector CPU = utime+stime of the \`perforator\` node process and its native sampler process, measured over the loaded
-phase only (startup excluded), per second of wall time, as a share of one core.
+Collector CPU = utime+stime of the \`perforator\` node process and its native sampler process (from /proc/PID/stat).
+Steady state: over the measured phase, per second of wall time, as a share of one core. Startup: CPU seconds used
+before the measured phase (node start, BPF load, Python detection, and ${WARM_S} s of recording under load during
+which the symbol tables and /proc/kallsyms are loaded once). Samples and lost cover the whole recording.
 
-| phase | requests/s | ratio to baseline | collector CPU (one core) | samples | lost |
-|---|---|---|---|---|---|
+| phase | requests/s | ratio to baseline | collector CPU, steady state (one core) | collector CPU, startup | samples | lost |
+|---|---|---|---|---|---|---|
 ${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}
 
 Targets: ≥ 0.99 throughput ratio at 99 Hz; collector ≤ 0.5% of one core at 99 Hz.
+Machine load average (1/5/15 min) before: ${loadBefore}, after: ${loadavg()}. Above ~2 on this 2-CPU machine other work
+competes with the server and the load generator, and the throughput ratios mostly measure that noise: compare the
+before/after baselines first.
 `;
   mkdirSync(join(ROOT, "docs/bench"), { recursive: true });
   writeFileSync(join(ROOT, "docs/bench/collector.md"), md);
