@@ -43,7 +43,7 @@ function fakeResolve(f: RawPyFrame): PyFrameInfo {
 }
 
 const ctx = (minor?: number): MergeContext => ({
-  symbolize: fakeSymbolize,
+  symbolize: (a, isReturn) => fakeSymbolize(isReturn ? a - 1n : a),
   isCallSite: (a) => (a & 0xfffn) < 0xba0n && fakeSymbolize(a - 1n) !== null,
   kernel: (a) => ({
     name: a === 0xffffffff81000010n ? "do_syscall_64" : "entry_SYSCALL_64",
@@ -213,6 +213,19 @@ describe("createStackResolver", () => {
     expect(r.describe(1)).toBe("Python 3.12.1 (libpython3.12.so.1.0): 9 of 9 samples with Python frames");
     expect(r.describe(2)).toBe("native");
     expect(r.processes()).toHaveLength(3);
+    r.close();
+  });
+
+  it("keeps raw addresses of a process that exited before it could be inspected", () => {
+    const r = createStackResolver({
+      python: () => null,
+      kernelSymbolizer: { symbolize: () => ({ name: "k", offset: 0n, kmodule: "", known: true }) },
+    });
+    const fs = r.resolve({ ...raw([0x401000n, 0x401234n]), pid: 0x3ffffff });
+    expect(fs.map((f) => [f.name, f.kind])).toEqual([
+      ["0x401234", "native"],
+      ["0x401000", "native"],
+    ]);
     r.close();
   });
 });

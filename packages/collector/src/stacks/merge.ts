@@ -16,7 +16,11 @@ import { PY_FRAME_ENTRY, PY_FRAME_SHIM, type RawPyFrame, type RawStack } from ".
 import type { KernelFrameSymbol, UserSymbol } from "../symbolize/symbolizer.js";
 
 export interface MergeContext {
-  symbolize(addr: bigint): UserSymbol | null;
+  /**
+   * Symbolizes a user address. `isReturn` is true for return addresses (every frame but the sampled IP): they point
+   * after the call, so implementations look up `addr - 1` to name the calling function even when the call ends it.
+   */
+  symbolize(addr: bigint, isReturn: boolean): UserSymbol | null;
   isCallSite(retAddr: bigint): boolean;
   kernel(addr: bigint): KernelFrameSymbol;
   /** Python frame resolution; undefined for a process without (supported) Python. */
@@ -90,8 +94,7 @@ export function mergeStack(raw: RawStack, ctx: MergeContext, stats?: MergeStats)
       if (stats) stats.droppedNative += raw.user.length - i;
       break;
     }
-    // Return addresses point after the call: look up addr-1 so a call ending a function names that function.
-    const sym = ctx.symbolize(i === 0 ? addr : addr - 1n);
+    const sym = ctx.symbolize(addr, i > 0);
     if (!sym) {
       if (i === 0) {
         natives.push({

@@ -42,6 +42,8 @@ export interface ProcessSummary {
 export interface UserSymbolizer {
   symbolize(addr: bigint): UserSymbol | null;
   isCallSite(retAddr: bigint): boolean;
+  /** False when the process could not be inspected at all (gone before its first sample was resolved). */
+  readonly available?: boolean;
   close?(): void;
 }
 
@@ -182,9 +184,13 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
       const sym = st.sym!;
       st.samples += raw.count;
       if (raw.python.length > 0 && st.py) st.pythonSamples += raw.count;
+      // A process that exited before we could read its maps: keep every address as hex rather than judging.
+      const blind = sym.available === false;
       const ctx: MergeContext = {
-        symbolize: (a) => sym.symbolize(a),
-        isCallSite: (a) => sym.isCallSite(a),
+        symbolize: blind
+          ? (a) => ({ module: "", path: "", name: `0x${a.toString(16)}`, offset: 0, known: false })
+          : (a, isReturn) => sym.symbolize(isReturn ? a - 1n : a),
+        isCallSite: blind ? () => true : (a) => sym.isCallSite(a),
         kernel: (a) => kernel.symbolize(a),
         python: st.py ?? undefined,
       };

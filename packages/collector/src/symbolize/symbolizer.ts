@@ -105,6 +105,11 @@ export class ProcessSymbolizer {
     }
   }
 
+  /** False when the process's maps were never readable (it exited before we looked): nothing can be judged. */
+  get available(): boolean {
+    return this.maps.length > 0;
+  }
+
   mappings(): readonly Mapping[] {
     return this.maps;
   }
