@@ -164,9 +164,12 @@ export async function record(
   if (sampler.pid !== undefined) stats.samplerPid = sampler.pid;
   const startedAt = Date.now(); // the recording starts once the sampler is attached
   const stop = new AbortController();
+  /** When the recording was asked to stop (the duration reported; the last flush comes after it). */
+  let stoppedAt: number | undefined;
   const stopWith = (reason: StopReason) => {
     if (!stop.signal.aborted) {
       stats.stopReason = reason;
+      stoppedAt = Date.now();
       stop.abort();
     }
   };
@@ -297,7 +300,6 @@ export async function record(
   };
 
   let failure: unknown;
-  let stoppedAt: number | undefined;
   try {
     // Stacks are symbolized while their process is alive, so a short-lived target must be flushed soon:
     // every 200 ms (at most flushEvery) during the first 3 s, then every flushEvery. While a launched
@@ -317,7 +319,7 @@ export async function record(
         if (targets.size === 0) stopWith("targets-exited");
       }
     }
-    stoppedAt = Date.now();
+    stoppedAt ??= Date.now();
     await flushOnce();
   } catch (err) {
     failure = err;
