@@ -12,6 +12,8 @@ export interface DatabaseHandle {
   /** Why opening or migrating failed, if it did. */
   error: string | undefined;
   ready: Promise<void>;
+  /** Least time between two migration retries after a failure (default 5 s). */
+  retryMs?: number;
 }
 
 export function createDatabaseHandle(url?: string, dataDir?: string): DatabaseHandle {
@@ -21,8 +23,18 @@ export function createDatabaseHandle(url?: string, dataDir?: string): DatabaseHa
   } catch (err) {
     return { db: undefined, kind: "unknown", error: (err as Error).message, ready: Promise.resolve() };
   }
-  const handle: DatabaseHandle = { db, kind: db.kind, error: undefined, ready: Promise.resolve() };
-  handle.ready = db.migrate().then(
+  return handleFor(db);
+}
+
+/** Wraps an open database; starts migrating it at once. */
+export function handleFor(db: Database, retryMs?: number): DatabaseHandle {
+  const handle: DatabaseHandle = { db, kind: db.kind, error: undefined, ready: Promise.resolve(), retryMs };
+  handle.ready = migrate(handle, db);
+  return handle;
+}
+
+function migrate(handle: DatabaseHandle, db: Database): Promise<void> {
+  return db.migrate().then(
     () => {
       handle.error = undefined;
     },
@@ -30,7 +42,23 @@ export function createDatabaseHandle(url?: string, dataDir?: string): DatabaseHa
       handle.error = `could not migrate the database: ${(err as Error).message}`;
     },
   );
-  return handle;
+}
+
+const RETRY_MS = 5_000;
+const lastAttempt = new WeakMap<DatabaseHandle, number>();
+
+/**
+ * Waits for the startup migration; if it failed (database down at the time), tries again, at most
+ * every 5 s, so the app recovers when the database comes back without a restart.
+ */
+export async function ensureReady(handle: DatabaseHandle): Promise<void> {
+  await handle.ready;
+  if (!handle.error || !handle.db) return;
+  const now = Date.now();
+  if (now - (lastAttempt.get(handle) ?? 0) < (handle.retryMs ?? RETRY_MS)) return;
+  lastAttempt.set(handle, now);
+  handle.ready = migrate(handle, handle.db);
+  await handle.ready;
 }
 
 const globalForDb = globalThis as unknown as { perforatorDb?: DatabaseHandle };

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { openDatabase, saveProfile } from "@perforator/db";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDatabaseHandle, type DatabaseHandle } from "../../db";
+import { createDatabaseHandle, type DatabaseHandle, handleFor } from "../../db";
 import { createCaller } from "../root";
 
 const dirs: string[] = [];
@@ -48,6 +48,26 @@ describe("health procedure", () => {
     const h = await caller.health();
     expect(h.db).toMatchObject({ kind: "unknown", reachable: false });
     expect(h.db.error).toMatch(/unsupported DATABASE_URL scheme "mysql".*postgresql:\/\//);
+  });
+
+  it("recovers once the database can be migrated, without a restart", async () => {
+    const dir = tempDir();
+    const real = openDatabase({ url: `file:${path.join(dir, "web.db")}`, dataDir: dir });
+    let failures = 2; // the startup migration and the first retry fail
+    const flaky = {
+      ...real,
+      migrate: () =>
+        failures-- > 0 ? Promise.reject(new Error("connect ECONNREFUSED 10.0.0.5:5432")) : real.migrate(),
+    };
+    const h = handleFor(flaky, 0);
+    handles.push(h);
+    const caller = createCaller({ database: h });
+    const down = await caller.health();
+    expect(down.db.reachable).toBe(false);
+    expect(down.db.error).toMatch(/could not migrate the database: connect ECONNREFUSED/);
+    const up = await caller.health();
+    expect(up.db).toMatchObject({ reachable: true });
+    expect(up.db.error).toBeUndefined();
   });
 });
 

@@ -1,3 +1,4 @@
+import { ensureReady } from "../../db";
 import { publicProcedure } from "../trpc";
 
 export interface Health {
@@ -15,7 +16,7 @@ export const health = publicProcedure.query(async ({ ctx }): Promise<Health> => 
     ...(process.env.PERFORATOR_COMMIT ? { commit: process.env.PERFORATOR_COMMIT } : {}),
     ...(process.env.PERFORATOR_BUILT_AT ? { builtAt: process.env.PERFORATOR_BUILT_AT } : {}),
   };
-  await database.ready;
+  await ensureReady(database);
   const db = database.db;
   if (!db) return { ...build, db: { kind: database.kind, reachable: false, error: database.error } };
   const ping = await db.ping();

@@ -1,11 +1,12 @@
 import { listProfiles, listServices } from "@perforator/db";
 import { z } from "zod";
+import { ensureReady } from "../../db";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 
 export const profilesRouter = createTRPCRouter({
   /** Services with their profile counts; empty when the database is unusable (the health card says why). */
   services: publicProcedure.query(async ({ ctx }) => {
-    await ctx.database.ready;
+    await ensureReady(ctx.database);
     const db = ctx.database.db;
     if (!db || ctx.database.error) return [];
     return listServices(db);
@@ -13,7 +14,7 @@ export const profilesRouter = createTRPCRouter({
   recent: publicProcedure
     .input(z.object({ service: z.string().optional(), limit: z.number().int().min(1).max(200).default(20) }).optional())
     .query(async ({ ctx, input }) => {
-      await ctx.database.ready;
+      await ensureReady(ctx.database);
       const db = ctx.database.db;
       if (!db || ctx.database.error) return [];
       return listProfiles(db, { service: input?.service, limit: input?.limit ?? 20 });
