@@ -41,6 +41,7 @@ const browser = await chromium.launch({
   ],
 });
 const rows = [];
+const pages = [];
 const loadBefore = loadavg()[0];
 try {
   for (const n of sizes) {
@@ -50,6 +51,55 @@ try {
     const res = await page.evaluate(([n2, w, h]) => window.__bench(n2, w, h), [n, WIDTH, HEIGHT]);
     rows.push(res);
     console.log(JSON.stringify(res));
+    await page.close();
+  }
+  // End to end: the standalone page (renderStandaloneHtml) of a synthetic Profile, as `perforator record -o` writes it.
+  const { ProfileBuilder } = await import("@perforator/profile");
+  const { renderStandaloneHtml } = await import("../dist/standalone-asset.js");
+  for (const stacks of (process.env.BENCH_STACKS ?? "10000,100000").split(",").map(Number)) {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed + 0x6d2b79f5) >>> 0;
+      let t = seed;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const b = new ProfileBuilder([{ type: "cpu", unit: "count" }], { durationNanos: 60e9 });
+    const frames = Array.from({ length: 5000 }, (_, i) => ({
+      name: `mod${i % 50}.func_${i}`,
+      file: `/srv/app/mod${i % 50}.py`,
+      line: 1 + (i % 300),
+      kind: i % 5 === 4 ? "native" : "python",
+      module: "",
+    }));
+    for (let k = 0; k < stacks; k++) {
+      const depth = 8 + Math.floor(rnd() * 30);
+      const stack = [];
+      let f = 0;
+      for (let d = 0; d < depth; d++) {
+        f = (f * 7 + Math.floor(rnd() * rnd() * 40) + d) % frames.length;
+        stack.push(frames[f]);
+      }
+      b.addFrames(stack, [1 + Math.floor(rnd() * 20)], { tid: String(1000 + (k % 8)), thread_name: `worker-${k % 8}` });
+    }
+    const html = renderStandaloneHtml({ title: `bench ${stacks} stacks`, profile: b.build() });
+    const file = join(here, ".bench-page.html");
+    writeFileSync(file, html);
+    const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT }, deviceScaleFactor: 1 });
+    await page.route("**/*", (r) => (r.request().url().startsWith("file:") ? r.continue() : r.abort()));
+    await page.goto(`file://${file}`);
+    await page.waitForFunction(() => window.__flamegraph?.main?.stats() != null, undefined, { timeout: 120_000 });
+    const res = await page.evaluate(async () => {
+      const t = window.__flamegraph.main.firstDrawAt();
+      const a = performance.now();
+      window.__flamegraph.main.redraw();
+      return { readyMs: t, redrawMs: performance.now() - a, heapMB: (performance.memory?.usedJSHeapSize ?? 0) / 1e6 };
+    });
+    const nodes = await page.evaluate(() => document.querySelectorAll(".pfg-scroll canvas").length);
+    const treeNodes = await page.evaluate(() => window.__flamegraph.main.nodeCount());
+    pages.push({ stacks, htmlMB: html.length / 1e6, treeNodes, ...res, canvases: nodes });
+    console.log(JSON.stringify(pages.at(-1)));
     await page.close();
   }
 } finally {
@@ -90,6 +140,19 @@ ${rows
   .map(
     (r) =>
       `| ${r.nodes.toLocaleString("en-US")} | ${r.lastVisited.toLocaleString("en-US")} | ${f(r.lastTraverseMs)} ms | ${f(r.lastPaintMs)} ms | ${f(r.lastTotalMs)} ms |`,
+  )
+  .join("\n")}
+
+End to end, the standalone page as \`perforator record -o flame.html\` writes it (synthetic Python-like Profile:
+5,000 frames, 8–37 deep, 8 threads; includes parsing the 262 KiB script, \`parseProfile\`, \`buildFlameTree\`,
+indexing and the first draw):
+
+| distinct stacks | flame tree nodes | HTML size | navigation → first draw | redraw | JS heap |
+|---:|---:|---:|---:|---:|---:|
+${pages
+  .map(
+    (r) =>
+      `| ${r.stacks.toLocaleString("en-US")} | ${r.treeNodes.toLocaleString("en-US")} | ${f(r.htmlMB)} MB | ${f(r.readyMs)} ms | ${f(r.redrawMs)} ms | ${f(r.heapMB)} MB |`,
   )
   .join("\n")}
 

@@ -27,7 +27,11 @@ export interface FlameTestHook {
   /** Client-coordinate rectangle of the first visible node named `name` (nth match), or null. */
   rectOf(name: string, nth?: number): { x: number; y: number; w: number; h: number } | null;
   zoomName(): string;
+  /** Number of nodes in the drawn tree. */
+  nodeCount(): number;
   stats(): RenderStats | null;
+  /** performance.now() when this canvas first drew (ms since navigation start). */
+  firstDrawAt(): number | null;
   redraw(): RenderStats | null;
 }
 
@@ -51,6 +55,7 @@ export function FlameCanvas(props: FlameCanvasProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const rendererRef = useRef<FlameRenderer | null>(null);
   const statsRef = useRef<RenderStats | null>(null);
+  const firstDrawRef = useRef<number | null>(null);
   const [width, setWidth] = useState(0);
   const [scrollTop, setScrollTop] = useState(0);
   const [hover, setHover] = useState<Hover | null>(null);
@@ -93,6 +98,7 @@ export function FlameCanvas(props: FlameCanvasProps) {
       devicePixelRatio: window.devicePixelRatio || 1,
     });
     statsRef.current = stats;
+    if (firstDrawRef.current === null) firstDrawRef.current = performance.now();
     return stats;
   }, [layout, scrollTop, viewportHeight, search, hover?.node, diff, width]);
 
@@ -118,7 +124,9 @@ export function FlameCanvas(props: FlameCanvasProps) {
         return null;
       },
       zoomName: () => nodeName(ix.tree, layout.view.zoom),
+      nodeCount: () => ix.n,
       stats: () => statsRef.current,
+      firstDrawAt: () => firstDrawRef.current,
       redraw: () => draw(),
     };
     return () => {
