@@ -1,6 +1,5 @@
 // Flamegraph viewer benchmark in headless Chromium: synthetic trees of 10k, 100k and 1M nodes.
 // Usage: pnpm --filter @perforator/flamegraph bench   (writes docs/bench/flamegraph.md at the repo root)
-import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -179,10 +178,4 @@ What is measured:
 mkdirSync(join(repo, "docs", "bench"), { recursive: true });
 const docPath = join(repo, "docs", "bench", "flamegraph.md");
 writeFileSync(docPath, md);
-try {
-  // Keep the generated report in the repository's formatting (biome also formats Markdown tables).
-  execFileSync(join(repo, "node_modules", ".bin", "biome"), ["format", "--write", docPath], { stdio: "ignore" });
-} catch {
-  console.warn("biome format failed on docs/bench/flamegraph.md; run `pnpm exec biome format --write` on it");
-}
 console.log(`wrote docs/bench/flamegraph.md`);
