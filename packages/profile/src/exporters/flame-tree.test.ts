@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type FlameTree, FRAME_KINDS } from "../flame-tree.js";
 import { parseFolded } from "../importers/folded.js";
 import { type Profile, totalValue } from "../model.js";
+import { type CallTreeNode, callTree } from "../ops/call-tree.js";
 import { arbProfile } from "../test-utils/arb.js";
 import { buildDiffFlameTree, buildFlameTree } from "./flame-tree.js";
 
@@ -50,6 +51,33 @@ describe("buildFlameTree", () => {
           checkTree(t);
         },
       ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("agrees with the object call tree (an independent implementation) on every path", () => {
+    fc.assert(
+      fc.property(arbProfile(), fc.boolean(), (p, byLine) => {
+        const t = buildFlameTree(p, { byLine });
+        const fromTree = new Map<string, string>();
+        const path: string[] = [];
+        for (let i = 0; i < t.nodeFrame.length; i++) {
+          const f = t.nodeFrame[i]!;
+          path.length = t.nodeDepth[i]!;
+          path.push(
+            `${FRAME_KINDS[t.frameKind[f]!]}:${name(t, i)}:${t.strings[t.frameFile[f]!]}:${t.frameLine[f]}:${t.strings[t.frameModule[f]!]}`,
+          );
+          fromTree.set(path.join("/"), `${t.nodeTotal[i]}/${t.nodeSelf[i]}`);
+        }
+        const fromCall = new Map<string, string>();
+        const walk = (n: CallTreeNode, prefix: string) => {
+          const k = `${prefix}${prefix ? "/" : ""}${n.kind}:${n.name}:${n.file}:${n.line}:${n.module}`;
+          fromCall.set(k, `${n.total}/${n.self}`);
+          for (const c of n.children) walk(c, k);
+        };
+        walk(callTree(p, { byLine }), "");
+        expect(fromTree).toEqual(fromCall);
+      }),
       { numRuns: 200 },
     );
   });

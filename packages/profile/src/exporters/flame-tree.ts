@@ -156,11 +156,42 @@ class FlameTreeBuilder {
     this.mask = mask;
   }
 
+  // The previous stack's frames and nodes: consecutive samples usually share a prefix, and
+  // walking it again from these arrays avoids a hash probe (a cache miss) per shared frame.
+  private prevFrames = new Int32Array(256);
+  private prevNodes = new Int32Array(256);
+  private prevLen = 0;
+  private prevGroup = -2;
+
   /** Adds `value` as self of the node root → (group frame) → stack; totals are summed up in finish(). */
   addStack(stack: readonly number[], remap: Int32Array, value: number, base: boolean, groupFrame: number): void {
+    const n = stack.length;
+    if (this.prevFrames.length < n) {
+      const f = new Int32Array(n * 2);
+      f.set(this.prevFrames);
+      this.prevFrames = f;
+      const d = new Int32Array(n * 2);
+      d.set(this.prevNodes);
+      this.prevNodes = d;
+    }
+    const pf = this.prevFrames;
+    const pn = this.prevNodes;
     let node = 0;
     if (groupFrame >= 0) node = this.child(0, groupFrame);
-    for (let i = 0; i < stack.length; i++) node = this.child(node, remap[stack[i]!]!);
+    let i = 0;
+    if (groupFrame === this.prevGroup) {
+      const lim = Math.min(n, this.prevLen);
+      while (i < lim && pf[i] === remap[stack[i]!]) i++;
+      if (i > 0) node = pn[i - 1]!;
+    }
+    for (; i < n; i++) {
+      const f = remap[stack[i]!]!;
+      node = this.child(node, f);
+      pf[i] = f;
+      pn[i] = node;
+    }
+    this.prevLen = n;
+    this.prevGroup = groupFrame;
     (base ? this.baseSelf! : this.self)[node] += value;
   }
 
