@@ -89,12 +89,11 @@ describe("perforator record: the tutorial server", () => {
     const slow = await recordServer("server.py");
     expect(slow.inHandler, JSON.stringify(slow)).toBeGreaterThan(100);
     // What the user reads: the handler is most of the program, search_user most of the handler.
-    // (The tutorial's page shows 96%; here ~10% of samples are interpreter stacks whose Python walk failed,
-    // which lowers the handler's share of the total but not search_user's share of the handler.)
-    expect(slow.inHandler / slow.total).toBeGreaterThan(0.6);
+    // (The tutorial's page shows 96%; measured here 93%.)
+    expect(slow.inHandler / slow.total).toBeGreaterThan(0.85);
     expect(slow.search / slow.inHandler).toBeGreaterThan(0.85);
     // The page's search agrees with the profile it serves.
-    expect(slow.matchedPct).toBeGreaterThan(60);
+    expect(slow.matchedPct).toBeGreaterThan(85);
     expect(Math.abs(slow.matchedPct - (100 * slow.inHandler) / slow.total)).toBeLessThan(1);
 
     const fast = await recordServer("server_dict.py");

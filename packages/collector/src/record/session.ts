@@ -154,7 +154,9 @@ export async function record(
 
   let sampler: SamplerHandle;
   try {
-    sampler = await deps.startSampler({ freqHz, pids: opts.pids, wholeSystem: opts.wholeSystem });
+    // Targets are added only after their Python is configured (below): a pid sampled before its interpreter is
+    // known would yield bare `_PyEval_EvalFrameDefault` stacks for the first few hundred milliseconds.
+    sampler = await deps.startSampler({ freqHz, pids: [], wholeSystem: opts.wholeSystem });
   } catch (err) {
     const e = err as { code?: string; message?: string };
     if (e.code === "ENEEDSPRIV") throw new CliError(NEED_PRIVILEGES_MESSAGE, EXIT.failure);
@@ -264,7 +266,10 @@ export async function record(
     await sampler.addPid(childPid);
   }
 
-  for (const pid of opts.pids) await detect(pid);
+  for (const pid of opts.pids) {
+    await detect(pid);
+    await sampler.addPid(pid);
+  }
   if (childPid !== undefined) await detect(childPid);
 
   const ingest = async (stacks: RawStack[]) => {
