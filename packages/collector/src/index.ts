@@ -22,3 +22,16 @@ export { checkPrivileges } from "./record/privileges.js";
 export { loadRealDeps } from "./record/real-deps.js";
 export { type RunningServer, serveProfile } from "./record/serve.js";
 export { type RecordOptions, type RecordResult, type RecordStats, record } from "./record/session.js";
+
+// Building blocks, for agents that embed the collector.
+export {
+  CodeObjectResolver,
+  detectPython,
+  OFFSETS,
+  type PythonDetection as PythonDetectionResult,
+  type PythonInfo,
+  PyVersion,
+  walkPythonThreads,
+} from "./python/index.js";
+export * from "./sampler/index.js";
+export { createStackResolver, type StackResolver, type StackResolverOptions } from "./stacks/index.js";

@@ -48,8 +48,7 @@ export class SamplerError extends Error {
 }
 
 export const NEEDS_PRIVILEGES =
-  "needs root or CAP_BPF+CAP_PERFMON (and CAP_SYS_ADMIN on older kernels): run perforator with sudo, or grant the " +
-  "capabilities with `setcap cap_bpf,cap_perfmon+ep` on the sampler binary";
+  "needs root or CAP_BPF+CAP_PERFMON (and CAP_SYS_ADMIN on older kernels): run perforator with sudo";
 
 /** Where the native sampler is built; works from src/sampler/ and dist/sampler/ alike. */
 export function defaultSamplerPath(): string {
