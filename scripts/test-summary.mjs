@@ -3,7 +3,8 @@
 // cannot pass silently.
 import { readFileSync } from "node:fs";
 
-const text = readFileSync(process.argv[2], "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+const ESC = String.fromCharCode(27);
+const text = readFileSync(process.argv[2], "utf8").replace(new RegExp(`${ESC}\\[[0-9;]*m`, "g"), "");
 const perPackage = new Map();
 for (const line of text.split("\n")) {
   // "@perforator/profile:test:       Tests  43 passed (43)" or "Tests  2 failed | 41 passed (43)"

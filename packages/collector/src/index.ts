@@ -15,14 +15,6 @@ export {
 } from "./cli/args.js";
 export { loadProfileFile } from "./cli/load.js";
 export { runCli } from "./cli/main.js";
-export { writeFileAtomic } from "./record/atomic.js";
-export type { FlushResult, PythonDetection, RawStack, SamplerHandle, SessionDeps } from "./record/deps.js";
-export { encodeProfile, renderHtml } from "./record/output.js";
-export { checkPrivileges } from "./record/privileges.js";
-export { loadRealDeps } from "./record/real-deps.js";
-export { type RunningServer, serveProfile } from "./record/serve.js";
-export { type RecordOptions, type RecordResult, type RecordStats, record } from "./record/session.js";
-
 // Building blocks, for agents that embed the collector.
 export {
   CodeObjectResolver,
@@ -33,5 +25,12 @@ export {
   PyVersion,
   walkPythonThreads,
 } from "./python/index.js";
+export { writeFileAtomic } from "./record/atomic.js";
+export type { FlushResult, PythonDetection, RawStack, SamplerHandle, SessionDeps } from "./record/deps.js";
+export { encodeProfile, renderHtml } from "./record/output.js";
+export { checkPrivileges } from "./record/privileges.js";
+export { loadRealDeps } from "./record/real-deps.js";
+export { type RunningServer, serveProfile } from "./record/serve.js";
+export { type RecordOptions, type RecordResult, type RecordStats, record } from "./record/session.js";
 export * from "./sampler/index.js";
 export { createStackResolver, type StackResolver, type StackResolverOptions } from "./stacks/index.js";
