@@ -41,14 +41,15 @@ export class ProfileMerger {
   private readonly labelIndex = new Map<string, number>();
 
   // Memory latency dominates at this size, so what one probe touches is packed together:
-  // table slots are [hash, sample+1] pairs, sample records are [start, len, labelSet].
+  // table slots are [hash, sample+1, poolStart] and the pool holds [labelSet, len, ...frames] per sample,
+  // so a probe reads one slot and one pool run. Sample records [start, len, labelSet] serve build().
   private cap = 1024;
   private rec = new Int32Array(this.cap * 3);
   private values: Float64Array;
   private count = 0;
   private pool = new Int32Array(16384);
   private poolLen = 0;
-  private table = new Int32Array(2 << 12);
+  private table = new Int32Array(3 << 12);
   private mask = (1 << 12) - 1;
   private remap = new Int32Array(256);
   private scratch = new Int32Array(256);
@@ -116,17 +117,17 @@ export class ProfileMerger {
 
   private rehash(): void {
     const old = this.table;
-    const slots = old.length; // new slot count = 2 × old slot count (old.length / 2)
-    const table = new Int32Array(slots * 2);
-    const mask = slots - 1;
-    for (let o = 0; o < old.length; o += 2) {
+    const mask = this.mask * 2 + 1;
+    const table = new Int32Array((mask + 1) * 3);
+    for (let o = 0; o < old.length; o += 3) {
       const e = old[o + 1]!;
       if (e === 0) continue;
       const h = old[o]!;
       let slot = h & mask;
-      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      table[2 * slot] = h;
-      table[2 * slot + 1] = e;
+      while (table[3 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[3 * slot] = h;
+      table[3 * slot + 1] = e;
+      table[3 * slot + 2] = old[o + 2]!;
     }
     this.table = table;
     this.mask = mask;
@@ -200,17 +201,17 @@ export class ProfileMerger {
   }
 
   private find(h: number, n: number, li: number): number {
-    const { table, mask, rec, pool, scratch } = this;
+    const { table, mask, pool, scratch } = this;
     let slot = h & mask;
     for (;;) {
-      const e = table[2 * slot + 1]!;
+      const o = 3 * slot;
+      const e = table[o + 1]!;
       if (e === 0) return -1;
-      if (table[2 * slot] === h) {
-        const r = (e - 1) * 3;
-        if (rec[r + 1] === n && rec[r + 2] === li) {
-          const b = rec[r]!;
+      if (table[o] === h) {
+        const b = table[o + 2]!;
+        if (pool[b] === li && pool[b + 1] === n) {
           let i = 0;
-          while (i < n && pool[b + i] === scratch[i]) i++;
+          while (i < n && pool[b + 2 + i] === scratch[i]) i++;
           if (i === n) return e - 1;
         }
       }
@@ -220,15 +221,18 @@ export class ProfileMerger {
 
   private insert(h: number, n: number, li: number, sv: readonly number[]): void {
     if (this.count === this.cap) this.grow();
-    if (this.poolLen + n > this.pool.length) {
-      const np = new Int32Array(Math.max(this.pool.length * 2, this.poolLen + n));
+    if (this.poolLen + n + 2 > this.pool.length) {
+      const np = new Int32Array(Math.max(this.pool.length * 2, this.poolLen + n + 2));
       np.set(this.pool);
       this.pool = np;
     }
     const c = this.count;
     const pool = this.pool;
     const scratch = this.scratch;
-    const b = this.poolLen;
+    const b0 = this.poolLen;
+    pool[b0] = li;
+    pool[b0 + 1] = n;
+    const b = b0 + 2;
     for (let i = 0; i < n; i++) pool[b + i] = scratch[i]!;
     const rec = this.rec;
     rec[c * 3] = b;
@@ -237,13 +241,14 @@ export class ProfileMerger {
     const nt = this.nt;
     const o = c * nt;
     for (let j = 0; j < nt; j++) this.values[o + j] = sv[j] ?? 0;
-    this.poolLen += n;
+    this.poolLen += n + 2;
     const mask = this.mask;
     let slot = h & mask;
     const table = this.table;
-    while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-    table[2 * slot] = h;
-    table[2 * slot + 1] = c + 1;
+    while (table[3 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    table[3 * slot] = h;
+    table[3 * slot + 1] = c + 1;
+    table[3 * slot + 2] = b0;
     this.count++;
     if (this.count * 2 > mask) this.rehash();
   }
