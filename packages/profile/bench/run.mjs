@@ -279,8 +279,8 @@ for (const n of quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]) {
 const NOTES = `
 Notes:
 - merge target is ≤ 1 s for a day (1,440 one-minute profiles × 5,000 stacks). Per sample it hashes the remapped stack
-  and probes one open-addressing table; a --cpu-prof of it shows the time on three memory loads per sample (the table
-  slot, the sample record, the pooled stack), i.e. it is memory-latency bound. Use \`ProfileMerger\` to merge incrementally
+  and probes one open-addressing table; a --cpu-prof of it shows the time on the memory loads per sample (the table
+  slot and the pooled stack it points to), i.e. it is memory-latency bound. Use \`ProfileMerger\` to merge incrementally
   (e.g. keep per-hour merges and merge those) rather than re-merging a day per request.
 - buildFlameTree probes a (parent, frame) → child table once per stack frame not shared with the previous sample; on
   the 1M-node tree the samples come in random order, so most probes miss the cache.
