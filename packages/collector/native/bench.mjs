@@ -6,7 +6,7 @@
 //
 //   node packages/collector/native/bench.mjs          (BENCH_SECONDS=10 by default; needs root and a built sampler)
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -18,7 +18,6 @@ const BIN = join(PKG, "build/perforator-sampler");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PYV = "3.12.1";
 const PY = `/root/.pyenv/versions/${PYV}/bin/python3`;
-const LIB = `/root/.pyenv/versions/${PYV}/lib/libpython3.12.so.1.0`;
 const CLK_TCK = 100;
 
 execFileSync("bash", [join(PKG, "native/build.sh")], { stdio: "inherit" });
@@ -29,46 +28,13 @@ function cpuSeconds(pid) {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-function sym(name) {
-  for (const l of execFileSync("nm", ["-D", "--defined-only", LIB], { encoding: "utf8" }).split("\n")) {
-    const f = l.split(" ");
-    if (f[2] === name) return BigInt(`0x${f[0]}`);
-  }
-  throw new Error(`${name} not in ${LIB}`);
-}
-
-function pyCommand(pid) {
-  // 3.12.1 offsets from /work/shared/notes/cpython-stacks.md; the real discovery is src/python's job.
-  let base;
-  for (const l of readFileSync(`/proc/${pid}/maps`, "utf8").split("\n")) {
-    const f = l.trim().split(/\s+/);
-    if (f[5] === LIB && f[2] === "00000000") base = BigInt(`0x${f[0].split("-")[0]}`);
-  }
-  const buf = Buffer.alloc(4);
-  const fd = openSync(`/proc/${pid}/mem`, "r");
-  readSync(fd, buf, 0, 4, base + sym("_PyRuntime") + 0x60cn); // _PyRuntime.autoTSSkey._key
-  closeSync(fd);
-  const cfg = {
-    versionHex: 0x030c01f0,
-    tssKey: buf.readUInt32LE(0),
-    tsdStaticOffset: 0x310,
-    tsdDynamicOffset: 0x510,
-    tstateCurrentFrame: 0x38,
-    cframeCurrentFrame: 0,
-    frameCode: 0,
-    framePrevious: 8,
-    frameInstr: 0x38,
-    frameOwner: 0x46,
-    frameIsEntry: -1,
-    codeAdaptive: 0xc0,
-    codeVersion: 0x5c,
-    codeFirstLineNo: 0x44,
-    noneAddr: 0,
-    ownerCStack: 3,
-  };
-  return `py ${pid} ${Object.entries(cfg)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(" ")}`;
+async function pyCommand(pid) {
+  // The collector's own discovery (src/python) and protocol formatter, from the built package.
+  const { detectPython } = await import(join(PKG, "dist/python/index.js"));
+  const { formatPyCommand } = await import(join(PKG, "dist/sampler/protocol.js"));
+  const found = detectPython(pid);
+  if (!found || "unsupported" in found) throw new Error(`no supported Python in pid ${pid}`);
+  return formatPyCommand(pid, found.bpfConfig);
 }
 
 const dir = mkdtempSync(join(tmpdir(), "perforator-sampler-bench-"));
@@ -124,7 +90,7 @@ async function run(freq, target, withPython) {
   };
   const ready = await until((l) => l.startsWith("ready"));
   const progId = Number(/prog=(\d+)/.exec(ready)[1]);
-  s.stdin.write(withPython ? `${pyCommand(target.pid)}\n` : `pid ${target.pid}\n`);
+  s.stdin.write(withPython ? `${await pyCommand(target.pid)}\n` : `pid ${target.pid}\n`);
   await until((l) => l.startsWith("ok "));
 
   const cpu0 = cpuSeconds(s.pid);
