@@ -5,7 +5,10 @@
  * per-sample strings: frames are interned once per input profile into a remap table (by name,
  * then a compare of the other fields, so no key string is built), label sets are cached by
  * object identity (ProfileBuilder shares one object per distinct set), and (labels, stack) keys
- * live in an open-addressing hash table over a flat Int32Array pool.
+ * live in an open-addressing hash table over one pool of runs [labels, len, values, frames].
+ * Each input profile is processed in two passes: remap + hash every sample into flat scratch
+ * arrays, then probe in chunks whose table slots and runs are touched first, so the cache
+ * misses of many samples overlap instead of being paid one after another.
  */
 import {
   type Frame,
@@ -24,6 +27,8 @@ export interface MergeOptions {
 }
 
 const EMPTY: Labels = Object.freeze({});
+/** Samples per prefetch batch in ProfileMerger.add: their slots and runs (~100 bytes each) stay in L1/L2. */
+const CHUNK = 128;
 
 /** Incremental merge: `add` profiles one by one (e.g. as they are read from storage), then `build`. */
 export class ProfileMerger {
@@ -40,19 +45,28 @@ export class ProfileMerger {
   private readonly labelSets: Labels[] = [];
   private readonly labelIndex = new Map<string, number>();
 
-  // Memory latency dominates at this size, so what one probe touches is packed together:
-  // table slots are [hash, sample+1, poolStart] and the pool holds [labelSet, len, ...frames] per sample,
-  // so a probe reads one slot and one pool run. Sample records [start, len, labelSet] serve build().
-  private cap = 1024;
-  private rec = new Int32Array(this.cap * 3);
-  private values: Float64Array;
+  // Memory latency dominates at this size, so what one probe touches is packed together and kept small:
+  // a table slot is [hash, run+1] (8 bytes) and each distinct (labels, stack) is one run in the pool,
+  // [labelSet, len, values as float64..., frames..., pad], so a probe reads one slot and one run, and
+  // summing the values touches no other memory. Runs are 8-byte aligned and appended in insertion
+  // order, so build() reads them back sequentially.
   private count = 0;
-  private pool = new Int32Array(16384);
+  private poolBuf = new ArrayBuffer(1 << 16);
+  private pool = new Int32Array(this.poolBuf);
+  private poolF = new Float64Array(this.poolBuf);
   private poolLen = 0;
-  private table = new Int32Array(3 << 12);
+  private table = new Int32Array(2 << 12);
   private mask = (1 << 12) - 1;
   private remap = new Int32Array(256);
-  private scratch = new Int32Array(256);
+  private readonly cand = new Int32Array(CHUNK);
+  /** Receives the cache-touching loads of add() so they are not optimised away. */
+  private sink = 0;
+  /** Per-input-profile scratch: remapped stacks (flat), their hashes, label ids and offsets. */
+  private flat = new Int32Array(4096);
+  private hs = new Int32Array(256);
+  private lis = new Int32Array(256);
+  private offs = new Int32Array(257);
+  private svs = new Float64Array(512);
 
   private timeStart = Number.POSITIVE_INFINITY;
   private timeEnd = 0;
@@ -65,7 +79,6 @@ export class ProfileMerger {
     this.sampleTypes = sampleTypes.map((t) => ({ ...t }));
     this.nt = sampleTypes.length;
     this.keepLabels = opts.keepLabels !== false;
-    this.values = new Float64Array(this.cap * this.nt);
   }
 
   private internFrame(f: Frame): number {
@@ -104,30 +117,18 @@ export class ProfileMerger {
     return g;
   }
 
-  private grow(): void {
-    const cap = this.cap * 2;
-    const rec = new Int32Array(cap * 3);
-    rec.set(this.rec);
-    this.rec = rec;
-    const v = new Float64Array(cap * this.nt);
-    v.set(this.values);
-    this.values = v;
-    this.cap = cap;
-  }
-
   private rehash(): void {
     const old = this.table;
     const mask = this.mask * 2 + 1;
-    const table = new Int32Array((mask + 1) * 3);
-    for (let o = 0; o < old.length; o += 3) {
+    const table = new Int32Array((mask + 1) * 2);
+    for (let o = 0; o < old.length; o += 2) {
       const e = old[o + 1]!;
       if (e === 0) continue;
       const h = old[o]!;
       let slot = h & mask;
-      while (table[3 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      table[3 * slot] = h;
-      table[3 * slot + 1] = e;
-      table[3 * slot + 2] = old[o + 2]!;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = h;
+      table[2 * slot + 1] = e;
     }
     this.table = table;
     this.mask = mask;
@@ -161,9 +162,23 @@ export class ProfileMerger {
     const labelCache = new Map<Labels, number>();
     const keepLabels = this.keepLabels;
     const samples = p.samples;
+    const ns = samples.length;
+    if (this.hs.length < ns) {
+      this.hs = new Int32Array(ns * 2);
+      this.lis = new Int32Array(ns * 2);
+      this.offs = new Int32Array(ns * 2 + 1);
+    }
+    if (this.svs.length < ns * nt) this.svs = new Float64Array(ns * nt * 2);
+    const svs = this.svs;
+    const hs = this.hs;
+    const lis = this.lis;
+    const offs = this.offs;
+    // Pass 1: remap every stack into one flat buffer and hash it (no table access yet).
+    let flat = this.flat;
+    let fl = 0;
     let lastLabels: Labels | undefined;
     let lastLabelId = 0;
-    for (let si = 0; si < samples.length; si++) {
+    for (let si = 0; si < ns; si++) {
       const s = samples[si]!;
       let li = 0;
       if (keepLabels) {
@@ -176,94 +191,138 @@ export class ProfileMerger {
       }
       const st = s.stack;
       const n = st.length;
-      if (this.scratch.length < n) this.scratch = new Int32Array(n * 2);
-      const scratch = this.scratch;
+      if (fl + n > flat.length) {
+        const nf = new Int32Array(Math.max(flat.length * 2, fl + n));
+        nf.set(flat.subarray(0, fl));
+        flat = this.flat = nf;
+      }
+      offs[si] = fl;
       let h = Math.imul(li ^ 0x2545f491, 0x9e3779b1) ^ n;
       for (let i = 0; i < n; i++) {
         const f = remap[st[i]!]!;
-        scratch[i] = f;
+        flat[fl++] = f;
         h = Math.imul(h ^ f, 0x01000193);
         h ^= h >>> 15;
       }
       h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-      h ^= h >>> 13;
-      const found = this.find(h, n, li);
+      hs[si] = h ^ (h >>> 13);
+      lis[si] = li;
       const sv = s.values;
-      if (found >= 0) {
-        const vals = this.values;
-        const o = found * nt;
-        for (let j = 0; j < nt; j++) vals[o + j] += sv[j] ?? 0;
-      } else {
-        this.insert(h, n, li, sv);
+      for (let j = 0; j < nt; j++) svs[si * nt + j] = sv[j] ?? 0;
+    }
+    offs[ns] = fl;
+    // Pass 2: probe; a hit adds the values in place in the run. The table slot and the run of a sample
+    // are cache misses that depend on each other, so each chunk of samples is first touched in two
+    // tight loops (all slots, then all runs they point to) whose loads are independent and overlap;
+    // the probes then mostly hit the cache. The touches are hints only: find() does the real lookup.
+    const vo = 2;
+    const cand = this.cand;
+    let sink = 0;
+    for (let c0 = 0; c0 < ns; c0 += CHUNK) {
+      const c1 = Math.min(c0 + CHUNK, ns);
+      {
+        const table = this.table;
+        const mask = this.mask;
+        const pool = this.pool;
+        for (let si = c0; si < c1; si++) cand[si - c0] = table[2 * (hs[si]! & mask) + 1]!;
+        for (let si = c0; si < c1; si++) {
+          const e = cand[si - c0]!;
+          sink ^= pool[e]! ^ pool[e + 15]!;
+        }
+      }
+      for (let si = c0; si < c1; si++) {
+        const h = hs[si]!;
+        const li = lis[si]!;
+        const fb = offs[si]!;
+        const n = offs[si + 1]! - fb;
+        const b = this.find(h, n, li, flat, fb);
+        const vb = si * nt;
+        if (b >= 0) {
+          const pf = this.poolF;
+          const o = (b + vo) >> 1;
+          for (let j = 0; j < nt; j++) pf[o + j] += svs[vb + j]!;
+        } else {
+          this.insert(h, n, li, svs, vb, flat, fb);
+        }
       }
     }
+    this.sink ^= sink;
     return this;
   }
 
-  private find(h: number, n: number, li: number): number {
-    const { table, mask, pool, scratch } = this;
+  /** Pool offset of the run for (labels li, stack flat[fb, fb+n)), or -1. */
+  private find(h: number, n: number, li: number, flat: Int32Array, fb: number): number {
+    const { table, mask, pool } = this;
+    const fo = 2 + 2 * this.nt;
     let slot = h & mask;
     for (;;) {
-      const o = 3 * slot;
-      const e = table[o + 1]!;
+      const e = table[2 * slot + 1]!;
       if (e === 0) return -1;
-      if (table[o] === h) {
-        const b = table[o + 2]!;
+      if (table[2 * slot] === h) {
+        const b = e - 1;
         if (pool[b] === li && pool[b + 1] === n) {
+          const c = b + fo;
           let i = 0;
-          while (i < n && pool[b + 2 + i] === scratch[i]) i++;
-          if (i === n) return e - 1;
+          while (i < n && pool[c + i] === flat[fb + i]) i++;
+          if (i === n) return b;
         }
       }
       slot = (slot + 1) & mask;
     }
   }
 
-  private insert(h: number, n: number, li: number, sv: readonly number[]): void {
-    if (this.count === this.cap) this.grow();
-    if (this.poolLen + n + 2 > this.pool.length) {
-      const np = new Int32Array(Math.max(this.pool.length * 2, this.poolLen + n + 2));
-      np.set(this.pool);
-      this.pool = np;
-    }
-    const c = this.count;
-    const pool = this.pool;
-    const scratch = this.scratch;
-    const b0 = this.poolLen;
-    pool[b0] = li;
-    pool[b0 + 1] = n;
-    const b = b0 + 2;
-    for (let i = 0; i < n; i++) pool[b + i] = scratch[i]!;
-    const rec = this.rec;
-    rec[c * 3] = b;
-    rec[c * 3 + 1] = n;
-    rec[c * 3 + 2] = li;
+  private insert(h: number, n: number, li: number, svs: Float64Array, vb: number, flat: Int32Array, fb: number): void {
     const nt = this.nt;
-    const o = c * nt;
-    for (let j = 0; j < nt; j++) this.values[o + j] = sv[j] ?? 0;
-    this.poolLen += n + 2;
+    const b = this.poolLen;
+    const fo = 2 + 2 * nt;
+    const end = b + fo + n + ((n & 1) === 0 ? 0 : 1);
+    // 16 spare entries past the last run keep add()'s touch of pool[e + 15] in bounds.
+    if (end + 16 > this.pool.length) {
+      let size = this.poolBuf.byteLength * 2;
+      while (size < (end + 16) * 4) size *= 2;
+      const buf = new ArrayBuffer(size);
+      const np = new Int32Array(buf);
+      np.set(this.pool.subarray(0, b));
+      this.poolBuf = buf;
+      this.pool = np;
+      this.poolF = new Float64Array(buf);
+    }
+    const pool = this.pool;
+    pool[b] = li;
+    pool[b + 1] = n;
+    const pf = this.poolF;
+    const o = (b + 2) >> 1;
+    for (let j = 0; j < nt; j++) pf[o + j] = svs[vb + j]!;
+    const c = b + fo;
+    for (let i = 0; i < n; i++) pool[c + i] = flat[fb + i]!;
+    this.poolLen = end;
     const mask = this.mask;
-    let slot = h & mask;
     const table = this.table;
-    while (table[3 * slot + 1] !== 0) slot = (slot + 1) & mask;
-    table[3 * slot] = h;
-    table[3 * slot + 1] = c + 1;
-    table[3 * slot + 2] = b0;
+    let slot = h & mask;
+    while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    table[2 * slot] = h;
+    table[2 * slot + 1] = b + 1;
     this.count++;
-    if (this.count * 2 > mask) this.rehash();
+    // Load factor at most 5/8: linear probing stays short and the table stays small.
+    if (this.count * 8 > (mask + 1) * 5) this.rehash();
   }
 
   build(): Profile {
-    const { count, nt, pool, rec, values } = this;
+    const { count, nt, pool, poolF } = this;
+    const fo = 2 + 2 * nt;
     const samples: Sample[] = new Array(count);
+    let b = 0;
     for (let i = 0; i < count; i++) {
-      const b = rec[i * 3]!;
-      const n = rec[i * 3 + 1]!;
+      const li = pool[b]!;
+      const n = pool[b + 1]!;
       const stack: number[] = new Array(n);
-      for (let k = 0; k < n; k++) stack[k] = pool[b + k]!;
+      const c = b + fo;
+      for (let k = 0; k < n; k++) stack[k] = pool[c + k]!;
       const v: number[] = new Array(nt);
-      for (let j = 0; j < nt; j++) v[j] = values[i * nt + j]!;
-      samples[i] = { stack, values: v, labels: this.keepLabels ? this.labelSets[rec[i * 3 + 2]!]! : EMPTY };
+      const o = (b + 2) >> 1;
+      for (let j = 0; j < nt; j++) v[j] = poolF[o + j]!;
+      samples[i] = { stack, values: v, labels: this.keepLabels ? this.labelSets[li]! : EMPTY };
+      b = c + n + ((n & 1) === 0 ? 0 : 1);
     }
     const first = this.first;
     const meta = { ...this.meta };
