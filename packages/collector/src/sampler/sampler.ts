@@ -106,6 +106,8 @@ export class Sampler {
   private acc: Acc = emptyAcc();
   private timer: NodeJS.Timeout | null = null;
   private readonly exitPromise: Promise<void>;
+  /** performance.now() when the last drain was asked for. */
+  private lastDrainAt = Number.NEGATIVE_INFINITY;
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
     const rl = createInterface({ input: child.stdout });
@@ -127,7 +129,8 @@ export class Sampler {
         }
         this.waiter?.reject(this.failure);
         this.waiter = null;
-        if (this.timer) clearInterval(this.timer);
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = null;
         resolve();
       });
     });
@@ -188,7 +191,14 @@ export class Sampler {
     }
     const every = opts.drainIntervalMs ?? (opts.freqHz > 250 ? 250 : 1000);
     if (every > 0) {
-      sampler.timer = setInterval(() => {
+      // Re-armed after every drain (flush() included), so it only wakes up when `every` ms passed without one: a
+      // caller that flushes at least that often never pays for a second drain of the maps.
+      sampler.timer = setTimeout(() => {
+        // A flush() that started just before (still in flight when this fired) re-arms the timer when it ends.
+        if (performance.now() - sampler.lastDrainAt < every / 2) {
+          sampler.timer?.refresh();
+          return;
+        }
         sampler.drain().catch(() => {
           // the failure is kept and reported by the next call
         });
@@ -271,8 +281,9 @@ export class Sampler {
 
   /** Moves what the BPF maps hold into memory. */
   private drain(): Promise<void> {
+    this.lastDrainAt = performance.now();
     const acc = this.acc;
-    return this.exchange("flush", (l) => {
+    const p = this.exchange("flush", (l) => {
       if (l.kind === "stack") {
         const key = stackKey(l.stack);
         const prev = acc.stacks.get(key);
@@ -287,6 +298,11 @@ export class Sampler {
       }
       return l.kind === "end";
     });
+    const rearm = () => {
+      if (this.timer && !this.exited) this.timer.refresh();
+    };
+    p.then(rearm, rearm);
+    return p;
   }
 
   /** Everything sampled since the previous flush (or start), aggregated; the counters start again from zero. */
@@ -305,7 +321,7 @@ export class Sampler {
 
   /** Detaches and ends the native sampler. Samples not flushed are discarded. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (!this.exited) {
       this.failure ??= new SamplerError("perforator sampler was stopped", "ESAMPLER");
