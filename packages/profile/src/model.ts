@@ -185,6 +185,18 @@ export function resolveValueIndex(p: Profile, valueIndex: number | undefined): n
 }
 
 /** A profile with the same sample types and metadata as `p` and no samples. */
+/** A builder for a profile derived from `p`: same sample types, timing, period and meta, no frames or samples. */
+export function builderLike(p: Profile): ProfileBuilder {
+  return new ProfileBuilder(p.sampleTypes, {
+    defaultSampleType: p.defaultSampleType,
+    timeNanos: p.timeNanos,
+    durationNanos: p.durationNanos,
+    period: p.period,
+    periodType: p.periodType,
+    meta: p.meta,
+  });
+}
+
 export function emptyLike(p: Profile): Profile {
   return { ...p, frames: [], samples: [], meta: { ...p.meta } };
 }

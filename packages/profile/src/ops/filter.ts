@@ -1,15 +1,18 @@
 /** Sample filters and frame rewrites that keep values. */
-import { type Profile, ProfileBuilder } from "../model.js";
+import { builderLike, type Profile, type ProfileBuilder } from "../model.js";
 
-function rebuild(p: Profile): ProfileBuilder {
-  return new ProfileBuilder(p.sampleTypes, {
-    defaultSampleType: p.defaultSampleType,
-    timeNanos: p.timeNanos,
-    durationNanos: p.durationNanos,
-    period: p.period,
-    periodType: p.periodType,
-    meta: p.meta,
-  });
+/** Maps stacks of `p` onto frame ids of `b`, interning each frame of `p` in `b` once. */
+function stackRemapper(p: Profile, b: ProfileBuilder): (stack: readonly number[]) => number[] {
+  const remap = new Int32Array(p.frames.length).fill(-1);
+  return (stack) =>
+    stack.map((fi) => {
+      let i = remap[fi]!;
+      if (i < 0) {
+        i = b.frame(p.frames[fi]!);
+        remap[fi] = i;
+      }
+      return i;
+    });
 }
 
 /**
@@ -28,19 +31,10 @@ export function filterByLabel(
           const set = new Set(values);
           return (v: string | undefined) => v !== undefined && set.has(v);
         })();
-  const b = rebuild(p);
-  const remap = new Int32Array(p.frames.length).fill(-1);
+  const b = builderLike(p);
+  const remap = stackRemapper(p, b);
   for (const s of p.samples) {
-    if (!keep(s.labels[key])) continue;
-    const stack = s.stack.map((fi) => {
-      let i = remap[fi]!;
-      if (i < 0) {
-        i = b.frame(p.frames[fi]!);
-        remap[fi] = i;
-      }
-      return i;
-    });
-    b.add(stack, s.values, s.labels);
+    if (keep(s.labels[key])) b.add(remap(s.stack), s.values, s.labels);
   }
   return b.build();
 }
@@ -52,7 +46,7 @@ export function filterByLabel(
 export function dropFrames(p: Profile, pattern: RegExp | string): Profile {
   const re =
     typeof pattern === "string" ? new RegExp(pattern) : new RegExp(pattern.source, pattern.flags.replace("g", ""));
-  const b = rebuild(p);
+  const b = builderLike(p);
   const remap = p.frames.map((f) => (re.test(f.name) ? -1 : b.frame(f)));
   for (const s of p.samples) {
     const stack: number[] = [];
@@ -67,28 +61,18 @@ export function dropFrames(p: Profile, pattern: RegExp | string): Profile {
 
 /** Splits a profile by the value of one label; samples without it go under `missing` (default ""). */
 export function groupByLabel(p: Profile, key: string, missing = ""): Map<string, Profile> {
-  const groups = new Map<string, ProfileBuilder>();
-  const remaps = new Map<ProfileBuilder, Int32Array>();
+  const groups = new Map<string, { b: ProfileBuilder; remap: (stack: readonly number[]) => number[] }>();
   for (const s of p.samples) {
     const v = s.labels[key] ?? missing;
-    let b = groups.get(v);
-    if (!b) {
-      b = rebuild(p);
-      groups.set(v, b);
-      remaps.set(b, new Int32Array(p.frames.length).fill(-1));
+    let g = groups.get(v);
+    if (!g) {
+      const b = builderLike(p);
+      g = { b, remap: stackRemapper(p, b) };
+      groups.set(v, g);
     }
-    const remap = remaps.get(b)!;
-    const stack = s.stack.map((fi) => {
-      let i = remap[fi]!;
-      if (i < 0) {
-        i = b.frame(p.frames[fi]!);
-        remap[fi] = i;
-      }
-      return i;
-    });
-    b.add(stack, s.values, s.labels);
+    g.b.add(g.remap(s.stack), s.values, s.labels);
   }
   const out = new Map<string, Profile>();
-  for (const k of [...groups.keys()].sort()) out.set(k, groups.get(k)!.build());
+  for (const k of [...groups.keys()].sort()) out.set(k, groups.get(k)!.b.build());
   return out;
 }

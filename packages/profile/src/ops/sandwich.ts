@@ -2,7 +2,7 @@
  * Sandwich view of one function: who calls it (callers) and what it calls (callees),
  * both as profiles rooted at the function, so they render as ordinary flamegraphs.
  */
-import { type Frame, type Profile, ProfileBuilder } from "../model.js";
+import { builderLike, type Frame, type Profile, type ProfileBuilder } from "../model.js";
 
 export interface FunctionRef {
   name: string;
@@ -27,16 +27,8 @@ function matches(f: Frame, fn: FunctionRef): boolean {
  * The root frame is the function with line 0 (one node however many lines were sampled).
  */
 export function sandwich(p: Profile, fn: FunctionRef): Sandwich {
-  const base = {
-    defaultSampleType: p.defaultSampleType,
-    timeNanos: p.timeNanos,
-    durationNanos: p.durationNanos,
-    period: p.period,
-    periodType: p.periodType,
-    meta: p.meta,
-  };
-  const callees = new ProfileBuilder(p.sampleTypes, base);
-  const callers = new ProfileBuilder(p.sampleTypes, base);
+  const callees = builderLike(p);
+  const callers = builderLike(p);
   const isFn = p.frames.map((f) => matches(f, fn));
   const first = p.frames.find((f) => matches(f, fn));
   if (!first) return { callees: callees.build(), callers: callers.build() };
