@@ -79,6 +79,11 @@ export function decodeLineTable(table: Uint8Array, firstLineNo: number): LineEnt
  */
 export function lineForOffset(entries: readonly LineEntry[], byteOffset: number, firstLineNo: number): number | null {
   if (byteOffset < 0) return firstLineNo;
+  return findEntry(entries, byteOffset)?.line ?? null;
+}
+
+/** The entry covering `byteOffset` (binary search over the sorted, non-overlapping ranges), or undefined. */
+function findEntry(entries: readonly LineEntry[], byteOffset: number): LineEntry | undefined {
   let lo = 0;
   let hi = entries.length - 1;
   while (lo <= hi) {
@@ -86,9 +91,9 @@ export function lineForOffset(entries: readonly LineEntry[], byteOffset: number,
     const e = entries[mid]!;
     if (byteOffset < e.start) hi = mid - 1;
     else if (byteOffset >= e.end) lo = mid + 1;
-    else return e.line;
+    else return e;
   }
-  return null;
+  return undefined;
 }
 
 /**
@@ -98,15 +103,8 @@ export function lineForOffset(entries: readonly LineEntry[], byteOffset: number,
  */
 export function displayLine(entries: readonly LineEntry[], byteOffset: number, firstLineNo: number): number {
   if (byteOffset < 0) return firstLineNo;
-  let lo = 0;
-  let hi = entries.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const e = entries[mid]!;
-    if (byteOffset < e.start) hi = mid - 1;
-    else if (byteOffset >= e.end) lo = mid + 1;
-    else if (e.line !== null && e.line > 0) return e.line;
-    else return e.runningLine > 0 ? e.runningLine : firstLineNo;
-  }
-  return firstLineNo;
+  const e = findEntry(entries, byteOffset);
+  if (e === undefined) return firstLineNo;
+  if (e.line !== null && e.line > 0) return e.line;
+  return e.runningLine > 0 ? e.runningLine : firstLineNo;
 }
