@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # clang/llvm/libbpf-dev/bpftool/libelf-dev/zlib1g-dev: build the eBPF sampler; chromium: browser tests;
 # golang-go: `go tool pprof`, the reference reader for the pprof files we write; postgresql: the team database tests;
-# gcc/make: the native loader and test programs.
-PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make chromium golang-go postgresql)
+# gcc/make: the native loader and test programs; python3.11: Debian's own CPython build (interpreter inside the
+# executable, not in libpython), which the collector's tests profile next to the pyenv builds.
+PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make chromium golang-go postgresql python3.11)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
