@@ -3,7 +3,7 @@ import { SLOW_SERVER, treeFromFolded } from "../test-utils/fixture.js";
 import { DIFF_EPSILON, DIFF_GREY, diffColor, hslToRgb, kindColor } from "./color.js";
 import { computeLayout, hitTest, nodeRect } from "./layout.js";
 import { formatPercent, matchedValueWithin, searchTree } from "./search.js";
-import { indexTree, namePath, nodeName, resolveNamePath } from "./tree.js";
+import { diffStatus, indexTree, namePath, nodeName, resolveNamePath } from "./tree.js";
 import { DEFAULT_VIEW_STATE, parseViewState, type ViewState, writeViewState } from "./url-state.js";
 
 const find = (ix: ReturnType<typeof indexTree>, name: string): number => {
@@ -57,6 +57,57 @@ describe("layout", () => {
     expect(namePath(ix, c)).toEqual(["a", "c"]);
     expect(resolveNamePath(ix, ["a", "c"])).toEqual({ node: c, complete: true });
     expect(resolveNamePath(ix, ["a", "zz"])).toEqual({ node: find(ix, "a"), complete: false });
+  });
+});
+
+describe("diff layout: frames only in the baseline stay visible", () => {
+  // before (100): main;old 40, main;kept 60. after (200): main;kept 150, main;fresh 50.
+  const ix = indexTree(treeFromFolded("main;kept 150\nmain;fresh 50", "main;old 40\nmain;kept 60"));
+  const l = computeLayout(ix, { zoom: 0, mode: "icicle", width: 1000, rowHeight: 20 });
+  const main = find(ix, "main");
+  const old = find(ix, "old");
+  it("a removed frame is as wide as its baseline share of the target total, ancestors widen to fit", () => {
+    expect(ix.diffScale).toBe(2);
+    // old had 40% of the baseline: 80 units in a 200-unit target; main widens from 200 to 280
+    expect(ix.width[old]).toBe(80);
+    expect(ix.width[main]).toBe(280);
+    expect(ix.width[0]).toBe(280);
+    const r = nodeRect(l, old)!;
+    expect(r.w).toBeCloseTo((80 / 280) * 1000, 6);
+    // siblings do not overlap and fill their parent exactly
+    const names = ["fresh", "kept", "old"].map((n) => nodeRect(l, find(ix, n))!);
+    expect(names[0]!.x).toBe(0);
+    expect(names[1]!.x).toBeCloseTo(names[0]!.w, 6);
+    expect(names[2]!.x).toBeCloseTo(names[0]!.w + names[1]!.w, 6);
+    expect(names[2]!.x + names[2]!.w).toBeCloseTo(1000, 6);
+  });
+  it("the numbers stay real: totals, search share and status", () => {
+    expect(ix.total).toBe(200);
+    expect(ix.tree.nodeTotal[old]).toBe(0);
+    expect(diffStatus(ix.tree, old)).toBe("removed");
+    expect(diffStatus(ix.tree, find(ix, "fresh"))).toBe("new");
+    expect(diffStatus(ix.tree, find(ix, "kept"))).toBe("both");
+    expect(diffStatus(ix.tree, 0)).toBeNull();
+    expect(searchTree(ix, { text: "kept", regex: false, caseSensitive: true })!.share).toBe(0.75);
+    expect(searchTree(ix, { text: "old", regex: false, caseSensitive: true })!.share).toBe(0);
+    expect(searchTree(ix, { text: "main", regex: false, caseSensitive: true })!.share).toBe(1);
+  });
+  it("hit testing and zoom work on the widened layout", () => {
+    for (const n of [main, old, find(ix, "kept"), find(ix, "fresh")]) {
+      const r = nodeRect(l, n)!;
+      expect(hitTest(l, r.x + r.w / 2, r.y + r.h / 2)).toBe(n);
+      expect(hitTest(l, r.x + r.w - 0.01, r.y + 1)).toBe(n);
+    }
+    const z = computeLayout(ix, { zoom: old, mode: "icicle", width: 1000, rowHeight: 20 });
+    expect(nodeRect(z, old)).toEqual({ x: 0, y: 40, w: 1000, h: 20 });
+    expect(nodeRect(z, find(ix, "kept"))).toBeNull();
+    const zm = computeLayout(ix, { zoom: main, mode: "icicle", width: 1000, rowHeight: 20 });
+    expect(nodeRect(zm, old)!.w).toBeCloseTo((80 / 280) * 1000, 6);
+  });
+  it("outside a diff the layout width is the total itself (no copy)", () => {
+    const plain = indexTree(treeFromFolded("a;b 3"));
+    expect(plain.width).toBe(plain.tree.nodeTotal);
+    expect(plain.diffScale).toBe(0);
   });
 });
 
@@ -132,6 +183,7 @@ describe("URL state", () => {
       caseSensitive: true,
       zoom: ["_run_module_as_main", "run", "UserIDSearchHandler.do_GET", "a;b", ""],
       groupBy: "thread_name",
+      byLine: true,
       sandwich: "search_user",
       sort: "total",
       baseline: "prof-42",
@@ -151,6 +203,11 @@ describe("URL state", () => {
     const q = writeViewState(s, "q=host", "fg.");
     expect(new URLSearchParams(q).get("q")).toBe("host");
     expect(parseViewState(q, "fg.")).toEqual(s);
+  });
+  it("by-line mode is one short key, absent by default", () => {
+    expect(writeViewState({ ...DEFAULT_VIEW_STATE, byLine: true })).toBe("line=1");
+    expect(parseViewState("line=1").byLine).toBe(true);
+    expect(parseViewState("line=0").byLine).toBe(false);
   });
   it("ignores invalid values", () => {
     expect(parseViewState("tab=bogus&mode=sideways").tab).toBe("flame");

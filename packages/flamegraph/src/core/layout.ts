@@ -27,7 +27,7 @@ export interface Layout {
   rows: number;
   /** Full content height in CSS px (rows * rowHeight). */
   height: number;
-  /** Pixels per value unit inside the zoomed subtree. */
+  /** Pixels per layout unit (`TreeIndex.width`) inside the zoomed subtree. */
   scale: number;
   /** Left edge of the zoomed node, in value units. */
   x0: number;
@@ -36,7 +36,7 @@ export interface Layout {
 export function computeLayout(ix: TreeIndex, view: Viewport): Layout {
   const zoom = view.zoom >= 0 && view.zoom < ix.n ? view.zoom : 0;
   const rows = subtreeMaxDepth(ix, zoom) + 1;
-  const zt = ix.tree.nodeTotal[zoom]!;
+  const zt = ix.width[zoom]!;
   return {
     ix,
     view: { ...view, zoom },
@@ -74,7 +74,7 @@ export function nodeRect(l: Layout, node: number): Rect | null {
   return {
     x: (ix.x[node]! - l.x0) * l.scale,
     y,
-    w: ix.tree.nodeTotal[node]! * l.scale,
+    w: ix.width[node]! * l.scale,
     h: view.rowHeight,
   };
 }
@@ -99,7 +99,7 @@ export function hitTest(l: Layout, px: number, py: number): number {
     const stop = ix.end[node]!;
     for (let c = node + 1; c < stop; c = ix.end[c]!) {
       const cx = ix.x[c]!;
-      if (target >= cx && target < cx + ix.tree.nodeTotal[c]!) {
+      if (target >= cx && target < cx + ix.width[c]!) {
         next = c;
         break;
       }

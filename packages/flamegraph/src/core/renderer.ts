@@ -13,6 +13,8 @@ export interface RenderInput {
   search: SearchResult | null;
   /** Hovered node or -1 */
   hover: number;
+  /** Keyboard-focused node (drawn with a focus ring), or -1 / undefined for none. */
+  focus?: number;
   /** Colour by diff when the tree has baseline arrays. */
   diff: boolean;
   devicePixelRatio: number;
@@ -40,6 +42,10 @@ const FONT = '12px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mo
 const MATCH_COLOR = "hsl(300, 85%, 62%)";
 const DIMMED_COLOR = "hsl(0, 0%, 87%)";
 const AGGREGATE_COLOR = "hsl(0, 0%, 72%)";
+/** Keyboard focus ring: the viewer's accent blue with a white inner line, visible on any fill. */
+export const FOCUS_RING_COLOR = "#2563eb";
+/** Outline of frames that exist only in the baseline of a diff ("removed"). */
+export const REMOVED_OUTLINE_COLOR = "#1e3a8a";
 /** White in the little-endian RGBA pixel buffer (ImageData is RGBA bytes; x86/ARM are little-endian). */
 const WHITE = 0xffffffff;
 
@@ -54,6 +60,7 @@ export class FlameRenderer {
   private frameColors = new Uint32Array(0);
   private colorTree: unknown = null;
   private hatch: CanvasPattern | null = null;
+  private ghost: CanvasPattern | null = null;
   private image: ImageData | null = null;
   private pixels: Uint32Array | null = null;
   private readonly rgbaCache = new Map<string, number>();
@@ -112,6 +119,28 @@ export class FlameRenderer {
     return this.hatch;
   }
 
+  /** White back-slash stripes: a "removed" frame reads as a ghost of its baseline self. */
+  private getGhost(): CanvasPattern | null {
+    if (this.ghost || typeof document === "undefined") return this.ghost;
+    const c = document.createElement("canvas");
+    c.width = 6;
+    c.height = 6;
+    const g = c.getContext("2d");
+    if (!g) return null;
+    g.strokeStyle = "#fff";
+    g.lineWidth = 2;
+    g.beginPath();
+    g.moveTo(-1, -1);
+    g.lineTo(7, 7);
+    g.moveTo(5, -1);
+    g.lineTo(7, 1);
+    g.moveTo(-1, 5);
+    g.lineTo(1, 7);
+    g.stroke();
+    this.ghost = this.ctx.createPattern(c, "repeat");
+    return this.ghost;
+  }
+
   render(input: RenderInput): RenderStats {
     const t0 = performance.now();
     const { layout, scrollTop, search, hover } = input;
@@ -144,6 +173,8 @@ export class FlameRenderer {
     const bottom = scrollTop + vh;
     const flame = view.mode === "flame";
     const hatch = diff ? this.getHatch() : null;
+    const ghost = diff ? this.getGhost() : null;
+    const nodeBase = tree.nodeBaseTotal;
     const matched = search && !search.error ? search.matched : null;
 
     const stats: RenderStats = { drawn: 0, aggregated: 0, labels: 0, visited: 0, traverseMs: 0, paintMs: 0, ms: 0 };
@@ -174,6 +205,7 @@ export class FlameRenderer {
     // Rectangles grouped by depth row (all frames of a depth share one y band): x, width, pixel colour.
     const rows: number[][] = [];
     const hatched: number[] = [];
+    const removed: number[] = [];
     const push = (px: number, x: number, d: number, w: number): void => {
       let b = rows[d];
       if (!b) {
@@ -185,13 +217,19 @@ export class FlameRenderer {
     const drawFrame = (node: number, x: number, y: number, w: number): void => {
       const gap = w > 3 ? 1 : 0;
       push(colorOf(node), x, tree.nodeDepth[node]!, w - gap);
-      if (diff && hatch && node !== 0 && tree.nodeBaseTotal![node] === 0) {
-        // Only in the target profile: hatched so it does not read as "grew a bit".
-        hatched.push(x, y, w - gap, rowH - 1);
+      if (diff && node !== 0 && nodeBase) {
+        // Only in the target profile ("new"): dark hatch, so it does not read as "grew a bit".
+        // Only in the baseline ("removed"): white stripes and an outline, drawn at its baseline width.
+        if (nodeBase[node] === 0) hatched.push(x, y, w - gap, rowH - 1);
+        else if (tree.nodeTotal[node] === 0) removed.push(x, y, w - gap, rowH - 1);
       }
       stats.drawn++;
       if (w >= LABEL_MIN_WIDTH) {
-        const name = tree.strings[tree.frameName[tree.nodeFrame[node]!]!] ?? "";
+        const f = tree.nodeFrame[node]!;
+        const line = tree.frameLine[f]!;
+        const base = tree.strings[tree.frameName[f]!] ?? "";
+        // A tree built per line has one frame per (function, line): the label says which line.
+        const name = line > 0 ? `${base}:${line}` : base;
         const text = this.elide(name, w - 6);
         if (text) {
           labelsX.push(x + 3);
@@ -228,7 +266,7 @@ export class FlameRenderer {
     };
 
     const { end, x: xs } = ix;
-    const nodeTotal = tree.nodeTotal;
+    const widths = ix.width;
     const nodeDepth = tree.nodeDepth;
     const scale = layout.scale;
     const x0 = layout.x0;
@@ -237,7 +275,7 @@ export class FlameRenderer {
     let visited = 0;
     while (i < stop) {
       visited++;
-      const w = nodeTotal[i]! * scale;
+      const w = widths[i]! * scale;
       const d = nodeDepth[i]!;
       const y = rowY(layout, d);
       // Rows deeper than the viewport edge: the whole subtree is off-screen too.
@@ -301,22 +339,53 @@ export class FlameRenderer {
       for (let k = 0; k < hatched.length; k += 4)
         ctx.fillRect(hatched[k]!, hatched[k + 1]!, hatched[k + 2]!, hatched[k + 3]!);
     }
+    if (removed.length > 0) {
+      if (ghost) {
+        ctx.fillStyle = ghost;
+        for (let k = 0; k < removed.length; k += 4)
+          ctx.fillRect(removed[k]!, removed[k + 1]!, removed[k + 2]!, removed[k + 3]!);
+      }
+      ctx.strokeStyle = REMOVED_OUTLINE_COLOR;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([3, 2]);
+      for (let k = 0; k < removed.length; k += 4) {
+        const w = removed[k + 2]!;
+        if (w >= 3) ctx.strokeRect(removed[k]! + 0.5, removed[k + 1]! + 0.5, w - 1, removed[k + 3]! - 1);
+      }
+      ctx.setLineDash([]);
+    }
 
     ctx.fillStyle = "#1b1b1f";
     for (let k = 0; k < labelsT.length; k++) ctx.fillText(labelsT[k]!, labelsX[k]!, labelsY[k]!);
     stats.labels = labelsT.length;
 
-    if (hover >= 0 && hover < ix.n) {
-      const anc = hover <= z && z < end[hover]!;
-      const inSub = z <= hover && hover < stop;
-      if (anc || inSub) {
-        const hx = anc ? 0 : (xs[hover]! - x0) * scale;
-        const hw = anc ? view.width : nodeTotal[hover]! * scale;
-        const hy = rowY(layout, nodeDepth[hover]!);
-        ctx.strokeStyle = "#111";
-        ctx.lineWidth = 1.5;
-        ctx.strokeRect(hx + 0.75, hy + 0.75, Math.max(0, hw - 2.5), rowH - 2.5);
-      }
+    const box = (node: number): { x: number; y: number; w: number } | null => {
+      if (node < 0 || node >= ix.n) return null;
+      const anc = node <= z && z < end[node]!;
+      if (!anc && !(z <= node && node < stop)) return null;
+      return {
+        x: anc ? 0 : (xs[node]! - x0) * scale,
+        y: rowY(layout, nodeDepth[node]!),
+        w: anc ? view.width : widths[node]! * scale,
+      };
+    };
+    const hb = box(hover);
+    if (hb) {
+      ctx.strokeStyle = "#111";
+      ctx.lineWidth = 1.5;
+      ctx.strokeRect(hb.x + 0.75, hb.y + 0.75, Math.max(0, hb.w - 2.5), rowH - 2.5);
+    }
+    const fb = box(input.focus ?? -1);
+    if (fb) {
+      // At least 6 px wide, so a focused sub-pixel frame still shows where it is.
+      const w = Math.max(6, fb.w);
+      const x = Math.min(Math.max(0, fb.x - (w - fb.w) / 2), view.width - w);
+      ctx.strokeStyle = FOCUS_RING_COLOR;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x + 1, fb.y + 1, w - 2, rowH - 2);
+      ctx.strokeStyle = "#fff";
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x + 2.5, fb.y + 2.5, Math.max(0, w - 5), Math.max(0, rowH - 5));
     }
     stats.ms = performance.now() - t0;
     return stats;

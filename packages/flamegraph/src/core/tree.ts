@@ -6,16 +6,28 @@ export const KINDS: readonly FrameKind[] = ["python", "native", "kernel", "other
 /**
  * Derived per-node arrays computed once per FlameTree, in O(n):
  * - `end[i]`: exclusive end of i's subtree in the pre-order arrays (subtree = i..end[i]-1);
- * - `x[i]`: offset of i from the root's left edge, in value units (siblings packed left to right).
+ * - `width[i]`: drawn width of i in value units. Outside a diff this IS `nodeTotal`. In a diff,
+ *   a subtree that exists only in the baseline ("removed") gets its baseline total scaled to the
+ *   target total (`diffScale`), and every other node is as wide as its self value plus its
+ *   children's widths, so ancestors widen to make room. Layout only: shown numbers stay the real
+ *   target / baseline values;
+ * - `x[i]`: offset of i from the root's left edge, in the same units (siblings packed left to right).
  */
 export interface TreeIndex {
   tree: FlameTree;
   n: number;
   end: Uint32Array;
   x: Float64Array;
+  width: Float64Array;
   maxDepth: number;
+  /** The real target total (nodeTotal[0]): the denominator of every share shown. */
   total: number;
+  /** Diff only: target total / baseline total (1 when either side is empty); 0 outside a diff. */
+  diffScale: number;
 }
+
+/** In a diff: a frame present only in the target ("new") or only in the baseline ("removed"). */
+export type DiffStatus = "new" | "removed" | "both";
 
 export function indexTree(tree: FlameTree): TreeIndex {
   const n = tree.nodeFrame.length;
@@ -33,6 +45,23 @@ export function indexTree(tree: FlameTree): TreeIndex {
     const d = nodeDepth[i]!;
     if (d > maxDepth) maxDepth = d;
   }
+  const total = nodeTotal[0]!;
+  let width = nodeTotal;
+  let diffScale = 0;
+  const base = tree.nodeBaseTotal;
+  if (base) {
+    const bt = tree.baseTotal ?? base[0]!;
+    diffScale = total > 0 && bt > 0 ? total / bt : 1;
+    // Bottom-up: a removed node's width is its scaled baseline total (its whole subtree is removed
+    // too, so its children already fit inside it); any other node is self + sum of children.
+    width = new Float64Array(n);
+    const self = tree.nodeSelf;
+    for (let i = 0; i < n; i++) width[i] = nodeTotal[i]! === 0 && base[i]! > 0 ? base[i]! * diffScale : self[i]!;
+    for (let i = n - 1; i > 0; i--) {
+      const p = nodeParent[i]!;
+      if (!(nodeTotal[p]! === 0 && base[p]! > 0)) width[p] = width[p]! + width[i]!;
+    }
+  }
   // x offsets: a first child starts where its parent starts; any other node starts where the
   // previous node at its depth (its previous sibling, in pre-order) ends.
   const x = new Float64Array(n);
@@ -42,9 +71,20 @@ export function indexTree(tree: FlameTree): TreeIndex {
     const d = nodeDepth[i]!;
     const xi = p === i - 1 ? x[p]! : depthEnd[d]!;
     x[i] = xi;
-    depthEnd[d] = xi + nodeTotal[i]!;
+    depthEnd[d] = xi + width[i]!;
   }
-  return { tree, n, end, x, maxDepth, total: nodeTotal[0]! };
+  return { tree, n, end, x, width, maxDepth, total, diffScale };
+}
+
+/** "new" / "removed" / "both" in a diff tree; null outside a diff and for the root. */
+export function diffStatus(t: FlameTree, node: number): DiffStatus | null {
+  const base = t.nodeBaseTotal;
+  if (!base || node === 0) return null;
+  const b = base[node]!;
+  const a = t.nodeTotal[node]!;
+  if (a > 0 && b === 0) return "new";
+  if (a === 0 && b > 0) return "removed";
+  return "both";
 }
 
 export function nodeName(t: FlameTree, node: number): string {

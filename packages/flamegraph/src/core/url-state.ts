@@ -14,6 +14,8 @@ export interface ViewState {
   /** Frame names from the root (exclusive) to the zoomed frame; [] = not zoomed. */
   zoom: string[];
   groupBy: GroupBy;
+  /** One frame per source line (file:line) instead of one per function. */
+  byLine: boolean;
   /** Function shown in the sandwich tab ("" = none). */
   sandwich: string;
   sort: SortKey;
@@ -29,6 +31,7 @@ export const DEFAULT_VIEW_STATE: Readonly<ViewState> = Object.freeze({
   caseSensitive: false,
   zoom: [],
   groupBy: "",
+  byLine: false,
   sandwich: "",
   sort: "self",
   baseline: "",
@@ -49,6 +52,7 @@ function keys(prefix: string) {
     caseSensitive: `${prefix}case`,
     zoom: `${prefix}zoom`,
     groupBy: `${prefix}group`,
+    byLine: `${prefix}line`,
     sandwich: `${prefix}fn`,
     sort: `${prefix}sort`,
     baseline: `${prefix}baseline`,
@@ -72,6 +76,7 @@ export function parseViewState(query: string, prefix = ""): ViewState {
     caseSensitive: p.get(k.caseSensitive) === "1",
     zoom: p.getAll(k.zoom),
     groupBy: pick(p.get(k.groupBy), GROUPS, d.groupBy),
+    byLine: p.get(k.byLine) === "1",
     sandwich: p.get(k.sandwich) ?? d.sandwich,
     sort: pick(p.get(k.sort), SORTS, d.sort),
     baseline: p.get(k.baseline) ?? d.baseline,
@@ -94,6 +99,7 @@ export function writeViewState(state: ViewState, query = "", prefix = ""): strin
   if (state.caseSensitive) p.set(k.caseSensitive, "1");
   for (const name of state.zoom) p.append(k.zoom, name);
   if (state.groupBy !== d.groupBy) p.set(k.groupBy, state.groupBy);
+  if (state.byLine) p.set(k.byLine, "1");
   if (state.sandwich !== "") p.set(k.sandwich, state.sandwich);
   if (state.sort !== d.sort) p.set(k.sort, state.sort);
   if (state.baseline !== "") p.set(k.baseline, state.baseline);

@@ -1,10 +1,20 @@
 "use client";
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { computeLayout, hitTest, type LayoutMode, nodeRect } from "../core/layout.js";
+import { computeLayout, hitTest, type LayoutMode, nodeRect, rowY } from "../core/layout.js";
+import type { LineResolver } from "../core/lines.js";
 import { FlameRenderer, type RenderStats } from "../core/renderer.js";
 import { formatPercent, type SearchResult } from "../core/search.js";
-import { nodeKind, nodeLocation, nodeModule, nodeName, type TreeIndex } from "../core/tree.js";
+import {
+  children,
+  diffStatus,
+  nodeFile,
+  nodeKind,
+  nodeLine,
+  nodeModule,
+  nodeName,
+  type TreeIndex,
+} from "../core/tree.js";
 import { formatDelta, formatValue } from "./format.js";
 
 export interface FlameCanvasProps {
@@ -18,6 +28,8 @@ export interface FlameCanvasProps {
   maxHeight?: number;
   rowHeight?: number;
   ariaLabel: string;
+  /** Per-function trees: recovers the source line(s) of a node for the tooltip. */
+  lines?: LineResolver | null;
   /** When set, registers window.__flamegraph[hookId] for browser tests and benchmarks. */
   hookId?: string;
 }
@@ -33,6 +45,8 @@ export interface FlameTestHook {
   /** performance.now() when this canvas first drew (ms since navigation start). */
   firstDrawAt(): number | null;
   redraw(): RenderStats | null;
+  /** Name of the keyboard-focused frame ("" when none). */
+  focusName(): string;
 }
 
 declare global {
@@ -48,7 +62,7 @@ interface Hover {
 }
 
 export function FlameCanvas(props: FlameCanvasProps) {
-  const { ix, zoom, mode, search, diff, onZoom, hookId } = props;
+  const { ix, zoom, mode, search, diff, onZoom, hookId, lines } = props;
   const rowHeight = props.rowHeight ?? 18;
   const maxHeight = props.maxHeight ?? 640;
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -59,12 +73,26 @@ export function FlameCanvas(props: FlameCanvasProps) {
   const [width, setWidth] = useState(0);
   const [scrollTop, setScrollTop] = useState(0);
   const [hover, setHover] = useState<Hover | null>(null);
+  // Keyboard focus: a frame, drawn with a focus ring while the viewer has DOM focus.
+  const [focusNode, setFocusNode] = useState(-1);
+  const [hasFocus, setHasFocus] = useState(false);
+  const [announcement, setAnnouncement] = useState("");
+  // A new tree (other profile, split or by-line toggle) invalidates node indices.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on a new tree only
+  useEffect(() => setFocusNode(-1), [ix]);
 
   const layout = useMemo(
     () => computeLayout(ix, { zoom, mode, width: Math.max(1, width), rowHeight }),
     [ix, zoom, mode, width, rowHeight],
   );
   const viewportHeight = Math.min(layout.height, maxHeight);
+  const z = layout.view.zoom;
+  /** Drawn in the current zoom: an ancestor of the zoomed frame, or inside its subtree. */
+  const inView = useCallback(
+    (n: number) => n >= 0 && n < ix.n && ((n <= z && z < ix.end[n]!) || (z <= n && n < ix.end[z]!)),
+    [ix, z],
+  );
+  const focus = inView(focusNode) ? focusNode : -1;
 
   useLayoutEffect(() => {
     const el = scrollRef.current;
@@ -94,13 +122,14 @@ export function FlameCanvas(props: FlameCanvasProps) {
       viewportHeight,
       search,
       hover: hover?.node ?? -1,
+      focus: hasFocus ? focus : -1,
       diff,
       devicePixelRatio: window.devicePixelRatio || 1,
     });
     statsRef.current = stats;
     if (firstDrawRef.current === null) firstDrawRef.current = performance.now();
     return stats;
-  }, [layout, scrollTop, viewportHeight, search, hover?.node, diff, width]);
+  }, [layout, scrollTop, viewportHeight, search, hover?.node, diff, width, hasFocus, focus]);
 
   useLayoutEffect(() => {
     draw();
@@ -128,11 +157,12 @@ export function FlameCanvas(props: FlameCanvasProps) {
       stats: () => statsRef.current,
       firstDrawAt: () => firstDrawRef.current,
       redraw: () => draw(),
+      focusName: () => (focus >= 0 ? nodeName(ix.tree, focus) : ""),
     };
     return () => {
       delete hooks[hookId];
     };
-  }, [hookId, ix, layout, scrollTop, draw]);
+  }, [hookId, ix, layout, scrollTop, draw, focus]);
 
   const nodeAt = (clientX: number, clientY: number): number => {
     const canvas = canvasRef.current;
@@ -146,11 +176,65 @@ export function FlameCanvas(props: FlameCanvasProps) {
     setHover(node >= 0 ? { node, clientX: e.clientX, clientY: e.clientY } : null);
   };
 
+  /** Moves the keyboard focus, scrolls its row into view and announces it. */
+  const moveFocus = (node: number, prefix = "") => {
+    setFocusNode(node);
+    setAnnouncement(prefix + describeNode(ix, node, z, diff, lines));
+    const el = scrollRef.current;
+    if (!el) return;
+    const y = rowY(layout, ix.tree.nodeDepth[node]!);
+    if (y < el.scrollTop) el.scrollTop = y;
+    else if (y + rowHeight > el.scrollTop + viewportHeight) el.scrollTop = y + rowHeight - viewportHeight;
+  };
+
   const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const t = ix.tree;
+    const cur = focus >= 0 ? focus : z;
     if ((e.key === "Escape" || e.key === "Backspace") && zoom > 0) {
       e.preventDefault();
-      onZoom(ix.tree.nodeParent[zoom]!);
+      const up = t.nodeParent[z]!;
+      onZoom(up);
+      setAnnouncement(`Zoomed out to ${nodeName(t, up)}.`);
+      return;
     }
+    if (e.key === "Enter") {
+      e.preventDefault();
+      if (cur !== z) {
+        onZoom(cur);
+        setAnnouncement(`Zoomed into ${nodeName(t, cur)}.`);
+      }
+      return;
+    }
+    // The arrow pointing at the root row goes to the parent, the other to the heaviest child.
+    const towardRoot = mode === "flame" ? "ArrowDown" : "ArrowUp";
+    const towardLeaves = mode === "flame" ? "ArrowUp" : "ArrowDown";
+    let next = -1;
+    if (e.key === towardRoot) {
+      if (cur > 0) next = t.nodeParent[cur]!;
+    } else if (e.key === towardLeaves) {
+      for (const c of children(ix, cur)) {
+        if (
+          next < 0 ||
+          t.nodeTotal[c]! > t.nodeTotal[next]! ||
+          (t.nodeTotal[c] === t.nodeTotal[next] && ix.width[c]! > ix.width[next]!)
+        )
+          next = c;
+      }
+    } else if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+      // Siblings are only drawn inside the zoomed frame; its ancestors span the whole width.
+      if (cur > z && cur < ix.end[z]!) {
+        const sibs = children(ix, t.nodeParent[cur]!);
+        const k = sibs.indexOf(cur) + (e.key === "ArrowLeft" ? -1 : 1);
+        if (k >= 0 && k < sibs.length) next = sibs[k]!;
+      }
+    } else if (e.key === "Home") {
+      next = z;
+    } else {
+      return;
+    }
+    e.preventDefault();
+    if (next >= 0) moveFocus(next);
   };
 
   return (
@@ -163,7 +247,16 @@ export function FlameCanvas(props: FlameCanvasProps) {
       tabIndex={0}
       role="application"
       aria-label={props.ariaLabel}
+      aria-roledescription="flamegraph"
       onKeyDown={onKeyDown}
+      onFocus={(e) => {
+        if (e.target !== e.currentTarget) return;
+        setHasFocus(true);
+        if (focus < 0) moveFocus(z);
+      }}
+      onBlur={(e) => {
+        if (e.target === e.currentTarget) setHasFocus(false);
+      }}
     >
       <div style={{ height: layout.height, position: "relative" }}>
         <canvas
@@ -172,21 +265,81 @@ export function FlameCanvas(props: FlameCanvasProps) {
           onMouseLeave={() => setHover(null)}
           onClick={(e) => {
             const node = nodeAt(e.clientX, e.clientY);
-            if (node >= 0) onZoom(node);
+            if (node >= 0) {
+              setFocusNode(node);
+              onZoom(node);
+            }
           }}
         />
       </div>
-      {hover && hover.node < ix.n ? <Tooltip ix={ix} zoom={layout.view.zoom} hover={hover} diff={diff} /> : null}
+      <div className="pfg-sr-only" aria-live="polite" aria-atomic="true" data-testid="flame-announce">
+        {announcement}
+      </div>
+      {hover && hover.node < ix.n ? (
+        <Tooltip ix={ix} zoom={layout.view.zoom} hover={hover} diff={diff} lines={lines ?? null} />
+      ) : null}
     </div>
   );
 }
 
-function Tooltip({ ix, zoom, hover, diff }: { ix: TreeIndex; zoom: number; hover: Hover; diff: boolean }) {
+/**
+ * Where a node's code is: "file:line" when the tree has lines or all its samples share one line;
+ * "file — lines vary (24: 81%, 25: 19%)" otherwise; "" when the file is unknown.
+ */
+export function describeLocation(ix: TreeIndex, node: number, lines: LineResolver | null | undefined): string {
+  const t = ix.tree;
+  const file = nodeFile(t, node);
+  if (!file) return "";
+  const line = nodeLine(t, node);
+  if (line > 0) return `${file}:${line}`;
+  const info = lines?.linesOf(node);
+  if (!info) return file;
+  const known = info.lines.filter((l) => l.line > 0);
+  if (known.length === 0) return file;
+  if (info.lines.length === 1) return `${file}:${known[0]!.line}`;
+  const shown = info.lines
+    .slice(0, 3)
+    .map((l) => `${l.line > 0 ? l.line : "?"}: ${formatPercent(l.value / info.value)}`)
+    .join(", ");
+  return `${file} — lines vary (${shown}${info.lines.length > 3 ? ", …" : ""})`;
+}
+
+/** One sentence for screen readers: name, location, shares, and the diff status. */
+export function describeNode(
+  ix: TreeIndex,
+  node: number,
+  zoom: number,
+  diff: boolean,
+  lines: LineResolver | null | undefined,
+): string {
+  const t = ix.tree;
+  const total = t.nodeTotal[node]!;
+  const zt = t.nodeTotal[zoom]!;
+  const parts = [nodeName(t, node)];
+  const loc = describeLocation(ix, node, lines);
+  if (loc) parts.push(loc);
+  parts.push(`${formatPercent(ix.total > 0 ? total / ix.total : 0)} of total`);
+  if (zoom > 0 && node !== zoom && zt > 0) parts.push(`${formatPercent(total / zt)} of zoomed frame`);
+  parts.push(`self ${formatPercent(ix.total > 0 ? t.nodeSelf[node]! / ix.total : 0)}`);
+  const status = diff ? diffStatus(t, node) : null;
+  if (status && t.nodeBaseTotal) {
+    const bt = t.baseTotal ?? 0;
+    const before = bt > 0 ? t.nodeBaseTotal[node]! / bt : 0;
+    if (status === "new") parts.push("new: not in the baseline");
+    else if (status === "removed") parts.push(`removed: only in the baseline, was ${formatPercent(before)}`);
+    else parts.push(`before ${formatPercent(before)}`);
+  }
+  return `${parts.join(", ")}.`;
+}
+
+function Tooltip(props: { ix: TreeIndex; zoom: number; hover: Hover; diff: boolean; lines: LineResolver | null }) {
+  const { ix, zoom, hover, diff } = props;
   const t = ix.tree;
   const n = hover.node;
   const total = t.nodeTotal[n]!;
   const self = t.nodeSelf[n]!;
-  const loc = nodeLocation(t, n);
+  const loc = describeLocation(ix, n, props.lines);
+  const status = diff ? diffStatus(t, n) : null;
   const mod = nodeModule(t, n);
   const zoomTotal = t.nodeTotal[zoom]!;
   const baseTot = t.baseTotal ?? 0;
@@ -197,7 +350,18 @@ function Tooltip({ ix, zoom, hover, diff }: { ix: TreeIndex; zoom: number; hover
   return (
     <div className="pfg-tooltip" role="tooltip" style={{ left: Math.max(4, left), top: hover.clientY + 16 }}>
       <div className="pfg-tt-name">{nodeName(t, n)}</div>
-      {loc ? <div className="pfg-muted">{loc}</div> : null}
+      {loc ? (
+        <div className="pfg-muted" data-testid="tooltip-location">
+          {loc}
+        </div>
+      ) : null}
+      {status === "new" || status === "removed" ? (
+        <div className={`pfg-tt-status pfg-${status}`} data-testid="tooltip-status">
+          {status === "new"
+            ? "new: not in the baseline"
+            : "removed: only in the baseline (drawn at its baseline share)"}
+        </div>
+      ) : null}
       <div className="pfg-muted">
         {nodeKind(t, n)}
         {mod ? ` · ${mod}` : ""}
@@ -208,7 +372,7 @@ function Tooltip({ ix, zoom, hover, diff }: { ix: TreeIndex; zoom: number; hover
             <td>Total</td>
             <td>{formatValue(total, t.unit)}</td>
             <td>{formatPercent(after)} of total</td>
-            <td>{formatPercent(zoomTotal > 0 ? total / zoomTotal : 0)} of zoomed frame</td>
+            <td>{zoomTotal > 0 ? `${formatPercent(total / zoomTotal)} of zoomed frame` : ""}</td>
           </tr>
           <tr>
             <td>Self</td>

@@ -3,6 +3,7 @@
 import type { Profile } from "@perforator/profile";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { DIFF_FULL_SCALE, KIND_LEGEND } from "../core/color.js";
+import { LineResolver, matchingValueIndex } from "../core/lines.js";
 import { escapeRegExp, formatPercent, matchedValueWithin, searchTree } from "../core/search.js";
 import { indexTree, namePath, nodeName, pathTo, resolveNamePath, type TreeIndex } from "../core/tree.js";
 import { DEFAULT_VIEW_STATE, parseViewState, type ViewState, writeViewState } from "../core/url-state.js";
@@ -67,12 +68,29 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
   }, []);
 
   const groupBy = diff ? "" : state.groupBy;
+  const byLine = state.byLine;
   const tree = useMemo(
     () =>
-      baseline ? buildDiffFlameTree(baseline, profile) : buildFlameTree(profile, { groupBy: groupBy || undefined }),
-    [profile, baseline, groupBy],
+      baseline
+        ? buildDiffFlameTree(baseline, profile, { byLine })
+        : buildFlameTree(profile, { groupBy: groupBy || undefined, byLine }),
+    [profile, baseline, groupBy, byLine],
   );
   const ix = useMemo(() => indexTree(tree), [tree]);
+  // Per-function trees merge lines: the tooltip recovers them from the profile(s) on hover.
+  const lines = useMemo(
+    () =>
+      byLine
+        ? null
+        : new LineResolver(
+            tree,
+            baseline
+              ? [{ profile }, { profile: baseline, valueIndex: matchingValueIndex(baseline, profile) }]
+              : [{ profile }],
+            groupBy || undefined,
+          ),
+    [tree, byLine, profile, baseline, groupBy],
+  );
   const zoom = useMemo(() => resolveNamePath(ix, state.zoom).node, [ix, state.zoom]);
   const search = useMemo(
     () => searchTree(ix, { text: state.search, regex: state.regex, caseSensitive: state.caseSensitive }),
@@ -80,7 +98,9 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
   );
   const zoomMatched = useMemo(
     () =>
-      search && !search.error && zoom > 0 ? matchedValueWithin(ix, search, zoom) / ix.tree.nodeTotal[zoom]! : null,
+      search && !search.error && zoom > 0 && ix.tree.nodeTotal[zoom]! > 0
+        ? matchedValueWithin(ix, search, zoom) / ix.tree.nodeTotal[zoom]!
+        : null,
     [ix, search, zoom],
   );
 
@@ -165,6 +185,15 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
         >
           {state.mode === "flame" ? "Flame ▲" : "Icicle ▼"}
         </button>
+        <button
+          type="button"
+          className="pfg-btn"
+          aria-pressed={byLine}
+          title="One frame per source line (file:line) instead of one per function"
+          onClick={() => update({ byLine: !byLine })}
+        >
+          By line
+        </button>
         <label className="pfg-muted">
           Split by{" "}
           <select
@@ -195,7 +224,11 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
             diff={diff}
             onZoom={setZoom}
             maxHeight={props.height}
-            ariaLabel="Flamegraph. Click a frame to zoom, Escape or Backspace to zoom out."
+            lines={lines}
+            ariaLabel={
+              "Flamegraph. Arrow keys move between frames (toward the root row: parent; away from it: heaviest " +
+              "child; left and right: siblings), Enter or a click zooms into a frame, Escape or Backspace zooms out."
+            }
             hookId={props.testHooks ? "main" : undefined}
           />
         </>
@@ -269,7 +302,11 @@ function DiffLegend() {
       </span>
       <span>
         <span className="pfg-swatch pfg-hatch" />
-        only in the new profile
+        new: only in the new profile
+      </span>
+      <span>
+        <span className="pfg-swatch pfg-ghost" />
+        removed: only in the baseline (width: its baseline share)
       </span>
       <span>widths: new profile</span>
     </div>
@@ -322,7 +359,12 @@ function SandwichTab(props: {
     const sw = sandwich(profile, { name: state.sandwich });
     const callers = indexTree(buildFlameTree(sw.callers));
     const callees = indexTree(buildFlameTree(sw.callees));
-    return { callers, callees };
+    return {
+      callers,
+      callees,
+      callerLines: new LineResolver(callers.tree, [{ profile: sw.callers }]),
+      calleeLines: new LineResolver(callees.tree, [{ profile: sw.callees }]),
+    };
   }, [profile, state.sandwich]);
   const half = Math.max(160, Math.floor((props.height ?? 640) / 2));
   return (
@@ -364,6 +406,7 @@ function SandwichTab(props: {
             diff={false}
             onZoom={() => {}}
             maxHeight={half}
+            lines={parts.callerLines}
             ariaLabel={`Callers of ${state.sandwich}`}
             hookId={props.testHooks ? "callers" : undefined}
           />
@@ -376,6 +419,7 @@ function SandwichTab(props: {
             diff={false}
             onZoom={() => {}}
             maxHeight={half}
+            lines={parts.calleeLines}
             ariaLabel={`Callees of ${state.sandwich}`}
             hookId={props.testHooks ? "callees" : undefined}
           />

@@ -25,6 +25,10 @@ font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,s
 .pfg-swatch{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-2px;margin-right:4px;border:1px solid rgba(0,0,0,.15)}
 .pfg-gradient{display:inline-block;width:160px;height:12px;border-radius:2px;vertical-align:-2px;margin:0 4px;background:linear-gradient(90deg,hsl(215,95%,50%),hsl(215,35%,78%),hsl(0,0%,78%),hsl(0,35%,78%),hsl(0,95%,50%))}
 .pfg-hatch{background:repeating-linear-gradient(135deg,#ddd 0 3px,#888 3px 4px)}
+.pfg-ghost{background:repeating-linear-gradient(45deg,hsl(215,55%,62%) 0 3px,#fff 3px 5px);border:1px dashed #1e3a8a}
+.pfg-sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
+.pfg-tooltip .pfg-tt-status{font-weight:600;margin-top:2px}
+.pfg-tooltip .pfg-new{color:#b42318}.pfg-tooltip .pfg-removed{color:#1e3a8a}
 .pfg-scroll{position:relative;overflow:auto;border:1px solid var(--pfg-border);border-radius:6px}
 .pfg-scroll canvas{position:sticky;top:0;left:0;display:block;cursor:pointer}
 .pfg-tooltip{position:fixed;z-index:10;pointer-events:none;max-width:520px;background:#fff;border:1px solid var(--pfg-border);border-radius:6px;

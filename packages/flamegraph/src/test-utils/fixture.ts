@@ -20,7 +20,8 @@ interface Tmp {
 /**
  * Builds a FlameTree from folded stacks ("a;b;c 10"), independent of @perforator/profile's builder,
  * so the viewer's tests do not depend on a colleague's implementation. Frame "name@kind" sets the kind.
- * With `base`, produces a diff tree (widths from `target`, baseline arrays from `base`).
+ * With `base`, produces a diff tree over the union of both sides' paths (values from `target`,
+ * baseline arrays from `base`; a path only in the baseline has target total 0).
  */
 export function treeFromFolded(target: string, base?: string): FlameTree {
   const strings = [""];
@@ -82,7 +83,7 @@ export function treeFromFolded(target: string, base?: string): FlameTree {
   if (base !== undefined) add(base, true);
   const order: { n: Tmp; parent: number; depth: number }[] = [];
   const walk = (n: Tmp, parent: number, depth: number) => {
-    if (n.total === 0 && depth > 0) return; // widths come from the target
+    if (n.total === 0 && n.base === 0 && depth > 0) return; // like buildDiffFlameTree: the union of both sides
     const me = order.length;
     order.push({ n, parent, depth });
     const kids = [...n.kids.values()].sort((a, b) =>
