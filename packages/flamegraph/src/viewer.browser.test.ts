@@ -251,6 +251,41 @@ describe("keyboard navigation", { timeout: 30_000 }, () => {
     await page.close();
   });
 
+  it("the focused frame scrolls into view in a stack deeper than the viewport", async () => {
+    const b = new ProfileBuilder([{ type: "cpu", unit: "count" }]);
+    b.addFrames(
+      Array.from({ length: 120 }, (_, i) => py(`level_${i}`, i + 1, "deep.py")),
+      [10],
+    );
+    const { page } = await open("keys-deep", renderStandaloneHtml({ title: "deep", profile: b.build() }));
+    await page.focus(".pfg-scroll");
+    for (let i = 0; i < 80; i++) await page.keyboard.press("ArrowDown");
+    await expect.poll(() => focusName(page)).toBe("level_79");
+    const box = (await page.locator(".pfg-scroll").boundingBox())!;
+    const r = await rectOf(page, "level_79");
+    expect(r.y).toBeGreaterThanOrEqual(box.y);
+    expect(r.y + r.h).toBeLessThanOrEqual(box.y + box.height);
+    expect(await page.evaluate(() => document.querySelector(".pfg-scroll")!.scrollTop)).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it("a click deep in a scrolled stack zooms into the frame under the pointer", async () => {
+    const b = new ProfileBuilder([{ type: "cpu", unit: "count" }]);
+    b.addFrames(
+      Array.from({ length: 120 }, (_, i) => py(`level_${i}`, i + 1, "deep.py")),
+      [10],
+    );
+    const { page } = await open("click-deep", renderStandaloneHtml({ title: "deep", profile: b.build() }));
+    await page.evaluate(() => {
+      document.querySelector<HTMLElement>(".pfg-scroll")!.scrollTop = 1e9;
+    });
+    await expect.poll(() => page.evaluate(() => window.__flamegraph!.main!.rectOf("level_110"))).not.toBeNull();
+    const r = await rectOf(page, "level_110");
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await expect.poll(() => crumb(page)).toBe("level_110");
+    await page.close();
+  });
+
   it("diff: removed frames are reachable and announced as removed", async () => {
     const before = serverProfile({ search: 90, send: 4, idle: 6 });
     const after = serverProfile({ search: 0, send: 4, idle: 6, extra: 10 });

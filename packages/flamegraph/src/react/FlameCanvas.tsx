@@ -176,12 +176,12 @@ export function FlameCanvas(props: FlameCanvasProps) {
     setHover(node >= 0 ? { node, clientX: e.clientX, clientY: e.clientY } : null);
   };
 
-  /** Moves the keyboard focus, scrolls its row into view and announces it. */
-  const moveFocus = (node: number, prefix = "") => {
+  /** Moves the keyboard focus, announces it and (from the keyboard) scrolls its row into view. */
+  const moveFocus = (node: number, scroll: boolean) => {
     setFocusNode(node);
-    setAnnouncement(prefix + describeNode(ix, node, z, diff, lines));
+    setAnnouncement(describeNode(ix, node, z, diff, lines));
     const el = scrollRef.current;
-    if (!el) return;
+    if (!el || !scroll) return;
     const y = rowY(layout, ix.tree.nodeDepth[node]!);
     if (y < el.scrollTop) el.scrollTop = y;
     else if (y + rowHeight > el.scrollTop + viewportHeight) el.scrollTop = y + rowHeight - viewportHeight;
@@ -234,7 +234,7 @@ export function FlameCanvas(props: FlameCanvasProps) {
       return;
     }
     e.preventDefault();
-    if (next >= 0) moveFocus(next);
+    if (next >= 0) moveFocus(next, true);
   };
 
   return (
@@ -252,7 +252,8 @@ export function FlameCanvas(props: FlameCanvasProps) {
       onFocus={(e) => {
         if (e.target !== e.currentTarget) return;
         setHasFocus(true);
-        if (focus < 0) moveFocus(z);
+        // No scrolling here: a mouse press focuses too, and its click must land where it was aimed.
+        if (focus < 0) moveFocus(z, false);
       }}
       onBlur={(e) => {
         if (e.target === e.currentTarget) setHasFocus(false);
