@@ -23,7 +23,8 @@ export interface FlameCanvasProps {
   mode: LayoutMode;
   search: SearchResult | null;
   diff: boolean;
-  onZoom: (node: number) => void;
+  /** Zoom request (click, Enter, Escape/Backspace); without it the view does not zoom (sandwich halves). */
+  onZoom?: (node: number) => void;
   /** Height of the scrolling viewport in CSS px (the canvas never exceeds it). */
   maxHeight?: number;
   rowHeight?: number;
@@ -191,7 +192,7 @@ export function FlameCanvas(props: FlameCanvasProps) {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     const t = ix.tree;
     const cur = focus >= 0 ? focus : z;
-    if ((e.key === "Escape" || e.key === "Backspace") && zoom > 0) {
+    if ((e.key === "Escape" || e.key === "Backspace") && zoom > 0 && onZoom) {
       e.preventDefault();
       const up = t.nodeParent[z]!;
       onZoom(up);
@@ -200,7 +201,7 @@ export function FlameCanvas(props: FlameCanvasProps) {
     }
     if (e.key === "Enter") {
       e.preventDefault();
-      if (cur !== z) {
+      if (cur !== z && onZoom) {
         onZoom(cur);
         setAnnouncement(`Zoomed into ${nodeName(t, cur)}.`);
       }
@@ -268,7 +269,7 @@ export function FlameCanvas(props: FlameCanvasProps) {
             const node = nodeAt(e.clientX, e.clientY);
             if (node >= 0) {
               setFocusNode(node);
-              onZoom(node);
+              onZoom?.(node);
             }
           }}
         />

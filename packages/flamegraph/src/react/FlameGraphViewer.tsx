@@ -404,7 +404,6 @@ function SandwichTab(props: {
             mode="flame"
             search={null}
             diff={false}
-            onZoom={() => {}}
             maxHeight={half}
             lines={parts.callerLines}
             ariaLabel={`Callers of ${state.sandwich}`}
@@ -417,7 +416,6 @@ function SandwichTab(props: {
             mode="icicle"
             search={null}
             diff={false}
-            onZoom={() => {}}
             maxHeight={half}
             lines={parts.calleeLines}
             ariaLabel={`Callees of ${state.sandwich}`}
