@@ -13,9 +13,15 @@ function rng(seed: number) {
   };
 }
 
-/** A random pre-order tree of n nodes (depth ≤ 65, 20k distinct names, Python/native/kernel mix). */
-function syntheticTree(n: number, seed = 42): FlameTree {
+/**
+ * A random pre-order tree of n nodes (depth ≤ 65, 20k distinct names, Python/native/kernel mix).
+ * With `diff`, also baseline arrays: about 2% of subtrees exist only in the baseline (target total 0:
+ * "removed", drawn at their scaled baseline width), 2% only in the target, the rest with perturbed values.
+ */
+function syntheticTree(n: number, seed = 42, diff = false): FlameTree {
   const r = rng(seed);
+  // Separate stream for the diff, so a diff tree has exactly the shape of the plain one.
+  const rd = rng(seed ^ 0x5bd1e995);
   const names = 20_000;
   const strings = [""];
   for (let i = 0; i < names; i++) strings.push(i % 97 === 0 ? `handler_${i}` : `module${i % 300}.function_${i}`);
@@ -33,6 +39,10 @@ function syntheticTree(n: number, seed = 42): FlameTree {
   const nodeDepth = new Uint16Array(n);
   const nodeSelf = new Float64Array(n);
   const nodeTotal = new Float64Array(n);
+  const baseSelf = diff ? new Float64Array(n) : null;
+  const baseTotal = diff ? new Float64Array(n) : null;
+  // 0 = both sides, 1 = removed (baseline only), 2 = new (target only); inherited by the subtree.
+  const side = new Uint8Array(n);
   nodeFrame[0] = names;
   nodeParent[0] = -1;
   const path: number[] = [0];
@@ -51,14 +61,28 @@ function syntheticTree(n: number, seed = 42): FlameTree {
     nodeDepth[i] = path.length;
     nodeFrame[i] = Math.floor(r() * r() * names);
     // heavy-tailed self values: most frames tiny, a few hot
-    nodeSelf[i] = r() < 0.5 ? Math.floor(Math.exp(r() * 9)) : 0;
+    const self = r() < 0.5 ? Math.floor(Math.exp(r() * 9)) : 0;
+    nodeSelf[i] = self;
+    if (baseSelf) {
+      const s = side[parent] || (parent > 0 && rd() < 0.02 ? (rd() < 0.5 ? 1 : 2) : 0);
+      side[i] = s;
+      baseSelf[i] = s === 2 ? 0 : Math.floor(self * (0.5 + rd()));
+      if (s === 1) nodeSelf[i] = 0;
+    }
     path.push(i);
   }
   for (let i = n - 1; i >= 0; i--) {
     nodeTotal[i] = nodeTotal[i]! + nodeSelf[i]!;
-    if (nodeTotal[i] === 0) nodeTotal[i] = nodeSelf[i] = 1;
+    if (nodeTotal[i] === 0 && side[i] !== 1) nodeTotal[i] = nodeSelf[i] = 1;
     if (i > 0) nodeTotal[nodeParent[i]!] = nodeTotal[nodeParent[i]!]! + nodeTotal[i]!;
+    if (baseSelf && baseTotal) {
+      baseTotal[i] = baseTotal[i]! + baseSelf[i]!;
+      if (baseTotal[i] === 0 && side[i] !== 2) baseTotal[i] = baseSelf[i] = 1;
+      if (i > 0) baseTotal[nodeParent[i]!] = baseTotal[nodeParent[i]!]! + baseTotal[i]!;
+    }
   }
+  const diffArrays =
+    baseSelf && baseTotal ? { nodeBaseSelf: baseSelf, nodeBaseTotal: baseTotal, baseTotal: baseTotal[0]! } : {};
   return {
     version: 1,
     strings,
@@ -74,6 +98,7 @@ function syntheticTree(n: number, seed = 42): FlameTree {
     nodeDepth,
     nodeTotal,
     nodeSelf,
+    ...diffArrays,
   };
 }
 
@@ -172,6 +197,46 @@ async function run(n: number, width: number, height: number) {
     searchTimes.push(performance.now() - a);
     share = res.share;
   }
+  // Diff tree of the same shape: index (incl. the widened layout of removed subtrees) + first paint,
+  // then redraws alternating zoom in / out, coloured by change, hatched and striped.
+  const dtree = syntheticTree(n, 42, true);
+  let removedNodes = 0;
+  for (let i = 1; i < n; i++) if (dtree.nodeTotal[i] === 0 && dtree.nodeBaseTotal![i]! > 0) removedNodes++;
+  const diffPaints: number[] = [];
+  let dix!: ReturnType<typeof indexTree>;
+  let dfirst!: ReturnType<FlameRenderer["render"]>;
+  for (let rep = 0; rep < 3; rep++) {
+    const a = performance.now();
+    dix = indexTree(dtree);
+    const dl = computeLayout(dix, view);
+    dfirst = renderer.render({
+      layout: dl,
+      scrollTop: 0,
+      viewportHeight: height,
+      search: null,
+      hover: -1,
+      diff: true,
+      devicePixelRatio: 1,
+    });
+    diffPaints.push((await nextFrame()) - a);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const diffRedraws: number[] = [];
+  for (let k = 0; k < 15; k++) {
+    const a = performance.now();
+    const dl = computeLayout(dix, { ...view, zoom: k % 2 === 0 ? z : 0 });
+    renderer.render({
+      layout: dl,
+      scrollTop: 0,
+      viewportHeight: height,
+      search: null,
+      hover: -1,
+      focus: z,
+      diff: true,
+      devicePixelRatio: 1,
+    });
+    diffRedraws.push(performance.now() - a);
+  }
   const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
   return {
     nodes: n,
@@ -196,6 +261,12 @@ async function run(n: number, width: number, height: number) {
     searchMinMs: Math.min(...searchTimes),
     searchShare: share,
     heapMB: mem ? mem.usedJSHeapSize / 1e6 : -1,
+    diffRemovedNodes: removedNodes,
+    diffFirstPaintMs: median(diffPaints),
+    diffFirstPaintMinMs: Math.min(...diffPaints),
+    diffDrawn: dfirst.drawn,
+    diffRedrawMs: median(diffRedraws),
+    diffRedrawMinMs: Math.min(...diffRedraws),
   };
 }
 

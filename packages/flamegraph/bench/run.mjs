@@ -1,6 +1,6 @@
 // Flamegraph viewer benchmark in headless Chromium: synthetic trees of 10k, 100k and 1M nodes.
 // Usage: pnpm --filter @perforator/flamegraph bench   (writes docs/bench/flamegraph.md at the repo root)
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,8 +142,21 @@ ${rows
   )
   .join("\n")}
 
+Diff trees of the same shape (about 2% of subtrees only in the baseline, 2% only in the target, the rest
+with perturbed values): index (incl. the widened layout of removed subtrees) + layout + diff render until the
+next frame, and redraws alternating zoom in / out with a focus ring:
+
+| nodes | removed (baseline-only) nodes | first paint, median (best) | frames drawn | redraw, median (best) |
+|---:|---:|---:|---:|---:|
+${rows
+  .map(
+    (r) =>
+      `| ${r.nodes.toLocaleString("en-US")} | ${r.diffRemovedNodes.toLocaleString("en-US")} | ${f(r.diffFirstPaintMs)} ms (${f(r.diffFirstPaintMinMs)}) | ${r.diffDrawn.toLocaleString("en-US")} | ${f(r.diffRedrawMs)} ms (${f(r.diffRedrawMinMs)}) |`,
+  )
+  .join("\n")}
+
 End to end, the standalone page as \`perforator record -o flame.html\` writes it (synthetic Python-like Profile:
-5,000 frames, 8–37 deep, 8 threads; includes parsing the 262 KiB script, \`parseProfile\`, \`buildFlameTree\`,
+5,000 frames, 8–37 deep, 8 threads; includes parsing the ${(statSync(join(here, "..", "dist", "standalone.js")).size / 1024).toFixed(0)} KiB script, \`parseProfile\`, \`buildFlameTree\`,
 indexing and the first draw):
 
 | distinct stacks | flame tree nodes | HTML size | navigation → first draw | redraw | JS heap |
@@ -173,6 +186,9 @@ What is measured:
 - **redraw after zoom**: \`computeLayout\` for a new zoom node + a full render (alternating zoom in / out).
   Only frames ≥ 0.5 px are drawn; narrower subtrees are skipped in O(1) and merged into grey runs.
 - **search**: case-insensitive substring over all node names with the matched-share sweep (each name tested once).
+- **diff**: the same tree shape with baseline arrays; \`indexTree\` then also computes the layout widths (removed
+  subtrees at their scaled baseline width, ancestors widened), and the render colours by change, hatches new frames
+  and stripes + outlines removed ones; redraws also draw the keyboard focus ring.
 - **JS heap**: \`performance.memory.usedJSHeapSize\` after the run (includes the JSON string).
 `;
 mkdirSync(join(repo, "docs", "bench"), { recursive: true });
