@@ -311,7 +311,16 @@ describe("standalone page", { timeout: 30_000 }, () => {
     await page.evaluate(() => {
       document.querySelector<HTMLElement>(".pfg-scroll")!.scrollTop = 1e9;
     });
-    await expect.poll(() => page.evaluate(() => window.__flamegraph!.main!.rectOf("recurse_2499"))).not.toBeNull();
+    // The canvas redraws on the scroll event (a frame later): wait until the frame is drawn in view.
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const r = window.__flamegraph!.main!.rectOf("recurse_2499");
+          const box = document.querySelector(".pfg-scroll")!.getBoundingClientRect();
+          return r !== null && r.y >= box.top && r.y + r.h <= box.bottom;
+        }),
+      )
+      .toBe(true);
     const r = await rectOf(page, "recurse_2499");
     const box = await page.locator(".pfg-scroll").boundingBox();
     expect(r.y).toBeGreaterThanOrEqual(box!.y);

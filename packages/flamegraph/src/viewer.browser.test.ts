@@ -207,7 +207,7 @@ describe("keyboard navigation", { timeout: 30_000 }, () => {
     await expect.poll(() => announced(page)).toBe("search_user, server.py:22, 90.00% of total, self 90.00%.");
     // focus ring: accent blue on the frame's left edge
     const su = await rectOf(page, "search_user");
-    const [[r, g, b]] = await pixelsAlong(page, su.x + 1, su.x + 1.5, su.y + su.h / 2);
+    const [[r, g, b]] = await pixelsAlong(page, su.x + 2, su.x + 2.5, su.y + su.h / 2);
     expect(b).toBeGreaterThan(200);
     expect(r).toBeLessThan(90);
     expect(g).toBeLessThan(140);
@@ -220,7 +220,7 @@ describe("keyboard navigation", { timeout: 30_000 }, () => {
     // the ring moved: search_user's left edge is no longer blue once focus leaves it
     await page.keyboard.press("ArrowUp");
     await expect.poll(() => focusName(page)).toBe("UserIDSearchHandler.do_GET");
-    const [[r2, , b2]] = await pixelsAlong(page, su.x + 1, su.x + 1.5, su.y + su.h / 2);
+    const [[r2, , b2]] = await pixelsAlong(page, su.x + 2, su.x + 2.5, su.y + su.h / 2);
     expect(b2 - r2).toBeLessThan(100);
     await page.keyboard.press("Enter");
     await expect.poll(() => crumb(page)).toBe("UserIDSearchHandler.do_GET");
@@ -261,10 +261,16 @@ describe("keyboard navigation", { timeout: 30_000 }, () => {
     await page.focus(".pfg-scroll");
     for (let i = 0; i < 80; i++) await page.keyboard.press("ArrowDown");
     await expect.poll(() => focusName(page)).toBe("level_79");
-    const box = (await page.locator(".pfg-scroll").boundingBox())!;
-    const r = await rectOf(page, "level_79");
-    expect(r.y).toBeGreaterThanOrEqual(box.y);
-    expect(r.y + r.h).toBeLessThanOrEqual(box.y + box.height);
+    // scrolled so that the focused row is drawn inside the viewport (the redraw follows the scroll event)
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const r = window.__flamegraph!.main!.rectOf("level_79");
+          const box = document.querySelector(".pfg-scroll")!.getBoundingClientRect();
+          return r !== null && r.y >= box.top && r.y + r.h <= box.bottom;
+        }),
+      )
+      .toBe(true);
     expect(await page.evaluate(() => document.querySelector(".pfg-scroll")!.scrollTop)).toBeGreaterThan(0);
     await page.close();
   });
@@ -279,7 +285,16 @@ describe("keyboard navigation", { timeout: 30_000 }, () => {
     await page.evaluate(() => {
       document.querySelector<HTMLElement>(".pfg-scroll")!.scrollTop = 1e9;
     });
-    await expect.poll(() => page.evaluate(() => window.__flamegraph!.main!.rectOf("level_110"))).not.toBeNull();
+    // The canvas redraws on the scroll event (a frame later): wait until the frame is drawn in view.
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const r = window.__flamegraph!.main!.rectOf("level_110");
+          const box = document.querySelector(".pfg-scroll")!.getBoundingClientRect();
+          return r !== null && r.y >= box.top && r.y + r.h <= box.bottom;
+        }),
+      )
+      .toBe(true);
     const r = await rectOf(page, "level_110");
     await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
     await expect.poll(() => crumb(page)).toBe("level_110");

@@ -380,12 +380,15 @@ export class FlameRenderer {
       // At least 6 px wide, so a focused sub-pixel frame still shows where it is.
       const w = Math.max(6, fb.w);
       const x = Math.min(Math.max(0, fb.x - (w - fb.w) / 2), view.width - w);
-      ctx.strokeStyle = FOCUS_RING_COLOR;
-      ctx.lineWidth = 2;
-      ctx.strokeRect(x + 1, fb.y + 1, w - 2, rowH - 2);
-      ctx.strokeStyle = "#fff";
+      // Three rings (dark, accent, white) so the focus shows on any fill, blue diff frames included.
       ctx.lineWidth = 1;
-      ctx.strokeRect(x + 2.5, fb.y + 2.5, Math.max(0, w - 5), Math.max(0, rowH - 5));
+      ctx.strokeStyle = "#0b1533";
+      ctx.strokeRect(x + 0.5, fb.y + 0.5, w - 1, rowH - 1);
+      ctx.strokeStyle = "#fff";
+      ctx.strokeRect(x + 3.5, fb.y + 3.5, Math.max(0, w - 7), Math.max(0, rowH - 7));
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = FOCUS_RING_COLOR;
+      ctx.strokeRect(x + 2, fb.y + 2, Math.max(0, w - 4), Math.max(0, rowH - 4));
     }
     stats.ms = performance.now() - t0;
     return stats;
