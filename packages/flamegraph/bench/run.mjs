@@ -53,7 +53,8 @@ try {
     await page.close();
   }
   // End to end: the standalone page (renderStandaloneHtml) of a synthetic Profile, as `perforator record -o` writes it.
-  const { ProfileBuilder } = await import("@perforator/profile");
+  const { ProfileBuilder, buildFlameTree } = await import("@perforator/profile");
+  const { LineResolver, indexTree } = await import("../dist/index.js");
   const { renderStandaloneHtml } = await import("../dist/standalone-asset.js");
   for (const stacks of (process.env.BENCH_STACKS ?? "10000,100000").split(",").map(Number)) {
     let seed = 7;
@@ -82,7 +83,25 @@ try {
       }
       b.addFrames(stack, [1 + Math.floor(rnd() * 20)], { tid: String(1000 + (k % 8)), thread_name: `worker-${k % 8}` });
     }
-    const html = renderStandaloneHtml({ title: `bench ${stacks} stacks`, profile: b.build() });
+    const profile = b.build();
+    // Tooltip line lookup in a per-function tree (LineResolver.linesOf, paid once per hovered node):
+    // twelve nodes down the heaviest path, where the most samples share the prefix.
+    const lix = indexTree(buildFlameTree(profile));
+    const resolver = new LineResolver(lix.tree, [{ profile }]);
+    resolver.linesOf(1); // builds the frame remap once, like the first hover
+    const lookups = [];
+    for (let node = 0, d = 0; d < 12; d++) {
+      let best = -1;
+      for (let c = node + 1; c < lix.end[node]; c = lix.end[c])
+        if (best < 0 || lix.tree.nodeTotal[c] > lix.tree.nodeTotal[best]) best = c;
+      if (best < 0) break;
+      node = best;
+      const a = performance.now();
+      resolver.linesOf(node);
+      lookups.push(performance.now() - a);
+    }
+    const lineLookupMs = [...lookups].sort((x, y) => x - y)[Math.floor(lookups.length / 2)] ?? 0;
+    const html = renderStandaloneHtml({ title: `bench ${stacks} stacks`, profile });
     const file = join(here, ".bench-page.html");
     writeFileSync(file, html);
     const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT }, deviceScaleFactor: 1 });
@@ -97,7 +116,7 @@ try {
     });
     const nodes = await page.evaluate(() => document.querySelectorAll(".pfg-scroll canvas").length);
     const treeNodes = await page.evaluate(() => window.__flamegraph.main.nodeCount());
-    pages.push({ stacks, htmlMB: html.length / 1e6, treeNodes, ...res, canvases: nodes });
+    pages.push({ stacks, htmlMB: html.length / 1e6, treeNodes, ...res, canvases: nodes, lineLookupMs });
     console.log(JSON.stringify(pages.at(-1)));
     await page.close();
   }
@@ -159,12 +178,12 @@ End to end, the standalone page as \`perforator record -o flame.html\` writes it
 5,000 frames, 8–37 deep, 8 threads; includes parsing the ${(statSync(join(here, "..", "dist", "standalone.js")).size / 1024).toFixed(0)} KiB script, \`parseProfile\`, \`buildFlameTree\`,
 indexing and the first draw):
 
-| distinct stacks | flame tree nodes | HTML size | navigation → first draw | redraw | JS heap |
-|---:|---:|---:|---:|---:|---:|
+| distinct stacks | flame tree nodes | HTML size | navigation → first draw | redraw | JS heap | tooltip line lookup, median |
+|---:|---:|---:|---:|---:|---:|---:|
 ${pages
   .map(
     (r) =>
-      `| ${r.stacks.toLocaleString("en-US")} | ${r.treeNodes.toLocaleString("en-US")} | ${f(r.htmlMB)} MB | ${f(r.readyMs)} ms | ${f(r.redrawMs)} ms | ${f(r.heapMB)} MB |`,
+      `| ${r.stacks.toLocaleString("en-US")} | ${r.treeNodes.toLocaleString("en-US")} | ${f(r.htmlMB)} MB | ${f(r.readyMs)} ms | ${f(r.redrawMs)} ms | ${f(r.heapMB)} MB | ${f(r.lineLookupMs)} ms |`,
   )
   .join("\n")}
 
@@ -189,6 +208,9 @@ What is measured:
 - **diff**: the same tree shape with baseline arrays; \`indexTree\` then also computes the layout widths (removed
   subtrees at their scaled baseline width, ancestors widened), and the render colours by change, hatches new frames
   and stripes + outlines removed ones; redraws also draw the keyboard focus ring.
+- **tooltip line lookup**: \`LineResolver.linesOf\` for one node of a per-function tree (Node.js, same profile):
+  the samples whose stack runs through the node are scanned once, on the first hover of that node. Median of
+  twelve nodes down the heaviest path.
 - **JS heap**: \`performance.memory.usedJSHeapSize\` after the run (includes the JSON string).
 `;
 mkdirSync(join(repo, "docs", "bench"), { recursive: true });

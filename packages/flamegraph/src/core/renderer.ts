@@ -334,24 +334,25 @@ export class FlameRenderer {
     }
     ctx.putImageData(this.image, 0, 0);
     stats.paintMs = performance.now() - tPaint;
-    if (hatch && hatched.length > 0) {
-      ctx.fillStyle = hatch;
-      for (let k = 0; k < hatched.length; k += 4)
-        ctx.fillRect(hatched[k]!, hatched[k + 1]!, hatched[k + 2]!, hatched[k + 3]!);
-    }
+    // Patterns and outlines go in one path each: one fill / stroke call however many frames.
+    const fillRects = (rects: number[], style: CanvasPattern): void => {
+      ctx.beginPath();
+      for (let k = 0; k < rects.length; k += 4) ctx.rect(rects[k]!, rects[k + 1]!, rects[k + 2]!, rects[k + 3]!);
+      ctx.fillStyle = style;
+      ctx.fill();
+    };
+    if (hatch && hatched.length > 0) fillRects(hatched, hatch);
     if (removed.length > 0) {
-      if (ghost) {
-        ctx.fillStyle = ghost;
-        for (let k = 0; k < removed.length; k += 4)
-          ctx.fillRect(removed[k]!, removed[k + 1]!, removed[k + 2]!, removed[k + 3]!);
+      if (ghost) fillRects(removed, ghost);
+      ctx.beginPath();
+      for (let k = 0; k < removed.length; k += 4) {
+        const w = removed[k + 2]!;
+        if (w >= 3) ctx.rect(removed[k]! + 0.5, removed[k + 1]! + 0.5, w - 1, removed[k + 3]! - 1);
       }
       ctx.strokeStyle = REMOVED_OUTLINE_COLOR;
       ctx.lineWidth = 1;
       ctx.setLineDash([3, 2]);
-      for (let k = 0; k < removed.length; k += 4) {
-        const w = removed[k + 2]!;
-        if (w >= 3) ctx.strokeRect(removed[k]! + 0.5, removed[k + 1]! + 0.5, w - 1, removed[k + 3]! - 1);
-      }
+      ctx.stroke();
       ctx.setLineDash([]);
     }
 
