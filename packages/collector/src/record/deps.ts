@@ -30,6 +30,11 @@ export interface FlushResult {
   lost: number;
   /** Why stacks were incomplete or dropped since the last flush: a total, or counters by reason. */
   drops: number | Record<string, number>;
+  /**
+   * Optional, parallel to `stacks`: a key per stack that is equal for equal stacks across flushes (every field but
+   * the count). Without it the session builds one from the stack.
+   */
+  keys?: readonly string[];
 }
 
 export interface SamplerHandle {
@@ -66,6 +71,13 @@ export interface StackResolverHandle {
   addPython?(pid: number, info: PythonDetection): void;
   /** Releases file handles at the end of the recording. */
   close?(): void;
+  /**
+   * Changes whenever stacks of `pid` resolved before may resolve differently now (its mappings changed): the
+   * session then resolves them again instead of reusing its cache. Without it, a resolved stack is reused.
+   */
+  generation?(pid: number): number;
+  /** Forgets `pid`: the id now belongs to another process (or the process exec'd another program). */
+  forget?(pid: number): void;
 }
 
 export interface SessionDeps {

@@ -38,6 +38,18 @@ export async function loadRealDeps(opts: { warn?: (m: string) => void } = {}): P
       const inner = make();
       return {
         resolve: (raw) => (overrides.get(raw.pid) ?? inner).resolve(raw),
+        // A process that got its own resolver (Python found late) is in another numbering: keep them apart.
+        generation: (pid) => {
+          const o = overrides.get(pid);
+          return o ? 2 ** 51 + o.generation(pid) : inner.generation(pid);
+        },
+        forget: (pid) => {
+          inner.forget(pid);
+          overrides.get(pid)?.close();
+          overrides.delete(pid);
+          known.delete(pid);
+          setUpWithout.delete(pid);
+        },
         addPython: (pid, info) => {
           if (!info || "unsupported" in info) return;
           known.set(pid, info as PythonInfo);

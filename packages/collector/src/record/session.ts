@@ -5,6 +5,7 @@ import { type Frame, type Profile, ProfileBuilder, WELL_KNOWN_LABELS } from "@pe
 import { CliError, EXIT } from "../cli/args.js";
 import type { RawStack, SamplerHandle, SessionDeps, StackResolverHandle } from "./deps.js";
 import { checkPrivileges, NEED_PRIVILEGES_MESSAGE } from "./privileges.js";
+import { rawStackKey, SampleCache } from "./sample-cache.js";
 
 export interface RecordOptions {
   pids: number[];
@@ -194,6 +195,10 @@ export async function record(
     },
   );
 
+  // Stacks seen before cost a lookup and an addition; new ones are symbolized once (src/record/sample-cache.ts).
+  const valuesOf = (count: number) => [count, count * periodNs];
+  const cache = new SampleCache(builder, resolver, valuesOf);
+
   // Python detection: targets up front, new pids as they show up (whole-system, launched command).
   const pyChecked = new Map<number, number>(); // pid → attempts so far
   const pyDone = new Set<number>();
@@ -229,6 +234,8 @@ export async function record(
     try {
       await sampler.addPython(pid, found.bpfConfig);
       resolver.addPython?.(pid, found);
+      cache.invalidate(pid); // stacks resolved without Python frames so far
+
       stats.pythons.set(pid, version);
       for (const w of found.warnings ?? []) warn(`Python ${version} (pid ${pid}): ${w}`);
     } catch (err) {
@@ -272,28 +279,32 @@ export async function record(
   }
   if (childPid !== undefined) await detect(childPid);
 
-  const ingest = async (stacks: RawStack[]) => {
-    for (const raw of stacks) {
+  const resolveOrFallback = (raw: RawStack): Frame[] => {
+    const frames = resolver.resolve(raw);
+    return frames.length > 0 ? frames : fallbackFrames(raw);
+  };
+  const ingest = async (stacks: RawStack[], keys: readonly string[] | undefined) => {
+    for (let i = 0; i < stacks.length; i++) {
+      const raw = stacks[i]!;
       if (opts.wholeSystem && !pyChecked.has(raw.pid)) await detect(raw.pid);
-      let frames: Frame[];
-      try {
-        frames = resolver.resolve(raw);
-        if (frames.length === 0) frames = fallbackFrames(raw);
-      } catch {
-        stats.unresolved += raw.count;
-        frames = fallbackFrames(raw);
-      }
-      const tid = String(raw.tid);
-      builder.addFrames(frames, [raw.count, raw.count * periodNs], {
-        [WELL_KNOWN_LABELS.pid]: String(raw.pid),
-        [WELL_KNOWN_LABELS.tid]: tid,
-        [WELL_KNOWN_LABELS.threadName]: raw.threadName,
-        [WELL_KNOWN_LABELS.processName]: raw.processName,
-      });
       stats.samples += raw.count;
+      try {
+        if (!cache.add(raw, keys?.[i] ?? rawStackKey(raw), resolveOrFallback)) continue;
+      } catch {
+        // The process could not be read (it exited before its first flush): keep the samples as raw
+        // addresses, uncached, so a later flush can still count them as unresolved.
+        stats.unresolved += raw.count;
+        builder.addFrames(fallbackFrames(raw), valuesOf(raw.count), {
+          [WELL_KNOWN_LABELS.pid]: String(raw.pid),
+          [WELL_KNOWN_LABELS.tid]: String(raw.tid),
+          [WELL_KNOWN_LABELS.threadName]: raw.threadName,
+          [WELL_KNOWN_LABELS.processName]: raw.processName,
+        });
+      }
       if (!stats.processes.has(raw.pid)) stats.processes.set(raw.pid, raw.processName);
-      stats.threads.add(`${raw.pid}/${tid}`);
+      stats.threads.add(`${raw.pid}/${raw.tid}`);
     }
+    cache.endFlush();
   };
 
   const flushOnce = async () => {
@@ -301,7 +312,7 @@ export async function record(
     stats.lost += r.lost;
     if (typeof r.drops === "number") stats.drops.set("dropped", (stats.drops.get("dropped") ?? 0) + r.drops);
     else for (const [k, v] of Object.entries(r.drops)) if (v > 0) stats.drops.set(k, (stats.drops.get(k) ?? 0) + v);
-    await ingest(r.stacks);
+    await ingest(r.stacks, r.keys);
   };
 
   let failure: unknown;
@@ -363,6 +374,7 @@ export async function record(
   if (stats.pythons.size > 0) meta.python_versions = [...new Set(stats.pythons.values())].sort().join(",");
   if (opts.pids.length > 0) meta.pids = opts.pids.join(",");
   if (command) meta.command = command.join(" ");
+  cache.finish();
   const built = builder.build();
   const profile: Profile = { ...built, durationNanos: stats.durationMs * 1e6, meta: { ...built.meta, ...meta } };
   return { profile, stats };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatPyCommand, ProtocolError, parseLine } from "./protocol.js";
+import { formatPyCommand, ProtocolError, parseLine, stackLineKey } from "./protocol.js";
 import type { PyBpfConfig } from "./types.js";
 
 describe("parseLine", () => {
@@ -107,5 +107,34 @@ describe("formatPyCommand", () => {
     const { tssKey: _, ...missing } = cfg;
     expect(() => formatPyCommand(1, missing as PyBpfConfig)).toThrow(/tssKey must be an integer/);
     expect(() => formatPyCommand(1, { ...cfg, frameCode: 1.5 })).toThrow(/frameCode/);
+  });
+});
+
+describe("stackLineKey", () => {
+  const line =
+    "s 8925 8931 32 0 707974686f6e33 6d61696e ffffffff8225fd19 7fd4314fcc77,7fd4312c2a80 7f00aa001230:14:7:0";
+
+  it("gives the count and a key that ignores only the count", () => {
+    const k = stackLineKey(line);
+    expect(k?.count).toBe(32);
+    expect(stackLineKey(line.replace(" 32 ", " 7 "))).toEqual({ key: k?.key, count: 7 });
+    // Any other field changes the key: pid, tid, pyStatus, stacks.
+    for (const other of [
+      line.replace("s 8925", "s 8926"),
+      line.replace(" 8931 ", " 8932 "),
+      line.replace(" 32 0 ", " 32 5 "),
+      line.replace("7fd4312c2a80", "7fd4312c2a81"),
+      line.replace(":14:7:0", ":16:7:0"),
+    ]) {
+      expect(stackLineKey(other)?.key).not.toBe(k?.key);
+    }
+  });
+
+  it("is null for other lines and for a stack line without a decimal count", () => {
+    expect(stackLineKey("drops lost=0 samples=1")).toBeNull();
+    expect(stackLineKey("end 3")).toBeNull();
+    expect(stackLineKey("s 1 2")).toBeNull();
+    expect(stackLineKey("s 1 2 x3 0 - - - - -")).toBeNull();
+    expect(stackLineKey("s 1 2  0 - - - - -")).toBeNull();
   });
 });

@@ -78,6 +78,26 @@ function keyValues(fields: string[], line: string): Record<string, number> {
   return out;
 }
 
+/**
+ * For an `s` line: its count and a key made of every other field (equal for equal stacks in any flush), without
+ * parsing the stacks, so a stack seen before is counted without decoding it again. null for other lines.
+ */
+export function stackLineKey(line: string): { key: string; count: number } | null {
+  if (line.charCodeAt(0) !== 0x73 /* s */ || line.charCodeAt(1) !== 0x20) return null;
+  const a = line.indexOf(" ", 2); // after pid
+  const b = a < 0 ? -1 : line.indexOf(" ", a + 1); // after tid
+  const c = b < 0 ? -1 : line.indexOf(" ", b + 1); // after count
+  if (c < 0) return null;
+  let count = 0;
+  for (let i = b + 1; i < c; i++) {
+    const d = line.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return null;
+    count = count * 10 + d;
+  }
+  if (c === b + 1) return null;
+  return { key: line.slice(2, b) + line.slice(c), count };
+}
+
 /** Parses one stdout line of the sampler. Throws ProtocolError on anything not in native/PROTOCOL.md. */
 export function parseLine(line: string): SamplerLine {
   const f = line.split(" ");

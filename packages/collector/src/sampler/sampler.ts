@@ -3,7 +3,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { formatPyCommand, parseLine, type SamplerLine } from "./protocol.js";
+import { formatPyCommand, parseLine, type SamplerLine, stackLineKey } from "./protocol.js";
 import type { PyBpfConfig, RawStack } from "./types.js";
 
 export interface SamplerOptions {
@@ -32,6 +32,8 @@ export interface FlushResult {
   samples: number;
   /** Traced processes that exited since the previous flush (the sampler stopped tracing them). */
   exited: number[];
+  /** Parallel to `stacks`: a key per stack, equal for equal stacks in every flush (all fields but the count). */
+  keys: string[];
 }
 
 export type SamplerErrorCode = "ENEEDSPRIV" | "ENOSAMPLER" | "ESAMPLER";
@@ -81,6 +83,7 @@ interface Waiter {
 }
 
 interface Acc {
+  /** By stackLineKey: the stack with its count in this accumulation. */
   stacks: Map<string, RawStack>;
   exited: number[];
   lost: number;
@@ -92,10 +95,8 @@ function emptyAcc(): Acc {
   return { stacks: new Map(), exited: [], lost: 0, samples: 0, drops: {} };
 }
 
-function stackKey(s: RawStack): string {
-  const py = s.python.map((f) => `${f.codeAddr.toString(16)}:${f.instrOffset}:${f.guard}:${f.flags}`).join(",");
-  return `${s.pid}|${s.tid}|${s.threadName}|${s.processName}|${s.pyStatus}|${s.kernel.join(",")}|${s.user.join(",")}|${py}`;
-}
+/** Decoded stacks kept by key across flushes, so a stack that shows up again is not parsed again. */
+const MAX_KNOWN_STACKS = 1 << 16;
 
 export class Sampler {
   private waiter: Waiter | null = null;
@@ -106,6 +107,10 @@ export class Sampler {
   private acc: Acc = emptyAcc();
   private timer: NodeJS.Timeout | null = null;
   private readonly exitPromise: Promise<void>;
+  /** Stacks decoded before, by stackLineKey (their `count` is not used). */
+  private readonly known = new Map<string, RawStack>();
+  /** Set while a flush answer is being read: gets every `s` line, decoded or from `known`. */
+  private onStack: ((key: string, count: number, stack: RawStack) => void) | null = null;
   /** performance.now() when the last drain was asked for. */
   private lastDrainAt = Number.NEGATIVE_INFINITY;
 
@@ -209,6 +214,29 @@ export class Sampler {
   }
 
   private onLine(text: string): void {
+    if (this.onStack) {
+      const k = stackLineKey(text);
+      if (k) {
+        let stack = this.known.get(k.key);
+        if (!stack) {
+          let parsed: SamplerLine;
+          try {
+            parsed = parseLine(text);
+          } catch (err) {
+            this.waiter?.reject(err as Error);
+            this.waiter = null;
+            this.onStack = null;
+            return;
+          }
+          if (parsed.kind !== "stack") return; // cannot happen: stackLineKey only accepts `s` lines
+          stack = parsed.stack;
+          if (this.known.size >= MAX_KNOWN_STACKS) this.known.clear();
+          this.known.set(k.key, stack);
+        }
+        this.onStack(k.key, k.count, stack);
+        return;
+      }
+    }
     let line: SamplerLine;
     try {
       line = parseLine(text);
@@ -234,18 +262,29 @@ export class Sampler {
   }
 
   /** Sends one command (or none, for the startup line) and feeds the answer lines to `onLine` until it is done. */
-  private exchange(command: string | null, onLine: (l: SamplerLine) => boolean): Promise<void> {
+  private exchange(
+    command: string | null,
+    onLine: (l: SamplerLine) => boolean,
+    onStack?: (key: string, count: number, stack: RawStack) => void,
+  ): Promise<void> {
     const run = () =>
       new Promise<void>((resolve, reject) => {
         if (this.failure) return reject(this.failure);
         if (this.exited) return reject(new SamplerError("perforator sampler is not running", "ESAMPLER"));
+        this.onStack = onStack ?? null;
         this.waiter = {
           onLine: (l) => {
             const done = onLine(l);
-            if (done) resolve();
+            if (done) {
+              this.onStack = null;
+              resolve();
+            }
             return done;
           },
-          reject,
+          reject: (err) => {
+            this.onStack = null;
+            reject(err);
+          },
         };
         if (command !== null) this.child.stdin.write(`${command}\n`);
       });
@@ -283,21 +322,26 @@ export class Sampler {
   private drain(): Promise<void> {
     this.lastDrainAt = performance.now();
     const acc = this.acc;
-    const p = this.exchange("flush", (l) => {
-      if (l.kind === "stack") {
-        const key = stackKey(l.stack);
-        const prev = acc.stacks.get(key);
-        if (prev) prev.count += l.stack.count;
-        else acc.stacks.set(key, l.stack);
-      } else if (l.kind === "gone") {
-        acc.exited.push(l.pid);
-      } else if (l.kind === "drops") {
-        acc.lost += l.lost;
-        acc.samples += l.samples;
-        for (const [k, v] of Object.entries(l.drops)) acc.drops[k] = (acc.drops[k] ?? 0) + v;
-      }
-      return l.kind === "end";
-    });
+    const onStack = (key: string, count: number, stack: RawStack) => {
+      const prev = acc.stacks.get(key);
+      if (prev) prev.count += count;
+      else acc.stacks.set(key, { ...stack, count });
+    };
+    const p = this.exchange(
+      "flush",
+      (l) => {
+        // `s` lines go to onStack.
+        if (l.kind === "gone") {
+          acc.exited.push(l.pid);
+        } else if (l.kind === "drops") {
+          acc.lost += l.lost;
+          acc.samples += l.samples;
+          for (const [k, v] of Object.entries(l.drops)) acc.drops[k] = (acc.drops[k] ?? 0) + v;
+        }
+        return l.kind === "end";
+      },
+      onStack,
+    );
     const rearm = () => {
       if (this.timer && !this.exited) this.timer.refresh();
     };
@@ -312,6 +356,7 @@ export class Sampler {
     this.acc = emptyAcc();
     return {
       stacks: [...acc.stacks.values()],
+      keys: [...acc.stacks.keys()],
       lost: acc.lost,
       drops: acc.drops,
       samples: acc.samples,

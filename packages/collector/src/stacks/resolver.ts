@@ -24,6 +24,10 @@ export interface StackResolver {
   processes(): ProcessSummary[];
   /** Releases file handles. */
   close(): void;
+  /** Changes whenever stacks of `pid` resolved before may resolve differently now (its mappings changed). */
+  generation(pid: number): number;
+  /** Forgets everything about `pid` (the id now belongs to another process, or it exec'd). */
+  forget(pid: number): void;
 }
 
 export interface ProcessSummary {
@@ -44,6 +48,8 @@ export interface UserSymbolizer {
   isCallSite(retAddr: bigint): boolean;
   /** False when the process could not be inspected at all (gone before its first sample was resolved). */
   readonly available?: boolean;
+  /** Incremented whenever the process's mappings are re-read and differ (dlopen, munmap, exec). */
+  readonly mapsVersion?: number;
   close?(): void;
 }
 
@@ -69,6 +75,8 @@ export interface StackResolverOptions {
 
 interface ProcState {
   pid: number;
+  /** Renewed whenever the symbolizer is (re)created: a fresh view of the process. */
+  gen: number;
   /** null while closed (evicted from the open set). */
   sym: UserSymbolizer | null;
   py: PythonFrames | null;
@@ -130,6 +138,7 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
   const procs = new Map<number, ProcState>();
   /** Processes whose symbolizer / code resolver are open, least recently used first. */
   const open = new Map<number, ProcState>();
+  let gens = 0;
 
   const release = (st: ProcState) => {
     st.sym?.close?.();
@@ -154,6 +163,7 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
     if (!st) {
       st = {
         pid,
+        gen: 0,
         sym: null,
         py: null,
         samples: 0,
@@ -163,6 +173,7 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
       procs.set(pid, st);
     }
     st.sym = makeSym(pid);
+    st.gen = ++gens;
     if (st.unsupported === undefined) {
       const py = makePy(pid);
       if (py && "minor" in py) {
@@ -220,6 +231,19 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
     close(): void {
       for (const st of open.values()) release(st);
       open.clear();
+    },
+    generation(pid: number): number {
+      const st = procs.get(pid);
+      if (!st) return 0;
+      // 2^20 map changes per symbolizer before two generations could collide.
+      return st.gen * 2 ** 20 + (st.sym?.mapsVersion ?? 0);
+    },
+    forget(pid: number): void {
+      const st = procs.get(pid);
+      if (!st) return;
+      release(st);
+      open.delete(pid);
+      procs.delete(pid);
     },
   };
 }

@@ -174,6 +174,34 @@ int main(void) {
     expect(r.name).toMatch(/clock_gettime$/);
   });
 
+  it("counts a new mapping version only when a re-read finds other mappings, and then names the new code", async () => {
+    // A process that maps /usr/bin/ls executable when told to (like a dlopen).
+    const py = spawn("/usr/bin/python3", [
+      "-c",
+      "import mmap, sys\nsys.stdin.readline()\nf = open('/usr/bin/ls', 'rb')\n" +
+        "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ | mmap.PROT_EXEC)\nprint('mapped', flush=True)\nsys.stdin.readline()",
+    ]);
+    children.push(py);
+    await new Promise((r) => setTimeout(r, 300));
+    const s = new ProcessSymbolizer(py.pid!, { reloadIntervalMs: 0 });
+    expect(s.mapsVersion).toBe(0);
+    expect(s.mappings().some((m) => m.path === "/usr/bin/ls")).toBe(false);
+    // Re-reading unchanged maps (an address in no mapping triggers it) is not a change.
+    expect(s.mappingFor(8n)).toBeUndefined();
+    expect(s.mapsVersion).toBe(0);
+    const mapped = new Promise((r) => py.stdout.once("data", r));
+    py.stdin.write("\n");
+    await mapped;
+    const line = readFileSync(`/proc/${py.pid}/maps`, "utf8")
+      .split("\n")
+      .find((l) => l.endsWith("/usr/bin/ls"))!;
+    const ls = BigInt(`0x${line.split("-")[0]}`);
+    expect(s.mappingFor(ls)?.path).toBe("/usr/bin/ls");
+    expect(s.mapsVersion).toBe(1);
+    expect(s.symbolize(ls + 16n)?.module).toBe("ls");
+    py.stdin.end("\n");
+  });
+
   it("reports an error instead of throwing when the process is gone", () => {
     const s = new ProcessSymbolizer(0x3ffffff);
     expect(s.error).toMatch(/cannot read \/proc\/\d+\/maps/);

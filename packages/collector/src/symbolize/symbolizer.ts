@@ -5,6 +5,8 @@
  * (binary search over .symtab/.dynsym). Addresses with no symbol keep their place as `module+0xvaddr`;
  * addresses in no executable mapping are reported as such so callers can drop garbage from frame-pointer walks.
  */
+
+import { readFileSync } from "node:fs";
 import {
   type ElfFile,
   fileOffsetToVaddr,
@@ -16,7 +18,7 @@ import {
 import { ProcMem } from "../python/mem.js";
 import { followsCall } from "./callsite.js";
 import { findKernelSymbol, type KernelSymbols, loadKallsyms } from "./kallsyms.js";
-import { candidatePaths, findMapping, type Mapping, moduleName, readMaps } from "./maps.js";
+import { candidatePaths, findMapping, type Mapping, moduleName, parseMaps } from "./maps.js";
 
 export interface UserSymbol {
   /** Display name of the binary: `libpython3.12.so.1.0`, `[vdso]`, `[anon]`. */
@@ -82,6 +84,10 @@ export class ProcessSymbolizer {
   private readonly addrCache = new Map<bigint, UserSymbol | null>();
   private mem: ProcMem | null | undefined;
   private readonly callSiteCache = new Map<bigint, boolean>();
+  /** Text of /proc/PID/maps when last read. */
+  private mapsText = "";
+  /** Incremented whenever a re-read of /proc/PID/maps found other mappings than before. */
+  mapsVersion = 0;
   /** Set when /proc/PID/maps could not be read (process gone, no permission). */
   error: string | null = null;
 
@@ -96,8 +102,17 @@ export class ProcessSymbolizer {
   reload(): boolean {
     this.loadedAt = Date.now();
     try {
-      this.maps = readMaps(this.pid);
+      const text = readFileSync(`/proc/${this.pid}/maps`, "utf8");
       this.error = null;
+      if (text === this.mapsText) return true;
+      if (this.mapsText !== "") {
+        // Addresses may now be in other mappings (dlopen, munmap, exec): forget what they resolved to.
+        this.mapsVersion++;
+        this.addrCache.clear();
+        this.callSiteCache.clear();
+      }
+      this.mapsText = text;
+      this.maps = parseMaps(text);
       return true;
     } catch (err) {
       this.error = `cannot read /proc/${this.pid}/maps: ${(err as Error).message}`;
@@ -118,7 +133,6 @@ export class ProcessSymbolizer {
   mappingFor(addr: bigint): Mapping | undefined {
     let m = findMapping(this.maps, addr);
     if (!m && Date.now() - this.loadedAt >= this.reloadIntervalMs && this.reload()) {
-      this.addrCache.clear();
       m = findMapping(this.maps, addr);
     }
     return m;
