@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type FlameTree, FRAME_KINDS } from "../flame-tree.js";
 import { parseFolded } from "../importers/folded.js";
-import { type Profile, totalValue } from "../model.js";
+import { type Profile, ProfileBuilder, totalValue } from "../model.js";
 import { type CallTreeNode, callTree } from "../ops/call-tree.js";
 import { arbProfile } from "../test-utils/arb.js";
 import { buildDiffFlameTree, buildFlameTree } from "./flame-tree.js";
@@ -36,6 +36,65 @@ function checkTree(t: FlameTree) {
   }
 }
 
+/** path of frame texts → "total/self" (or the baseline's values) for every node. */
+function treePaths(t: FlameTree, baseline = false): Map<string, string> {
+  const out = new Map<string, string>();
+  const path: string[] = [];
+  for (let i = 0; i < t.nodeFrame.length; i++) {
+    const f = t.nodeFrame[i]!;
+    path.length = t.nodeDepth[i]!;
+    path.push(
+      `${FRAME_KINDS[t.frameKind[f]!]}:${name(t, i)}:${t.strings[t.frameFile[f]!]}:${t.frameLine[f]}:${t.strings[t.frameModule[f]!]}`,
+    );
+    const [total, self] = baseline ? [t.nodeBaseTotal![i]!, t.nodeBaseSelf![i]!] : [t.nodeTotal[i]!, t.nodeSelf[i]!];
+    if (!baseline || total !== 0) out.set(path.join("/"), `${total}/${self}`);
+  }
+  return out;
+}
+
+function callTreePaths(p: Profile, byLine: boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (n: CallTreeNode, prefix: string) => {
+    const k = `${prefix}${prefix ? "/" : ""}${n.kind}:${n.name}:${n.file}:${n.line}:${n.module}`;
+    out.set(k, `${n.total}/${n.self}`);
+    for (const c of n.children) walk(c, k);
+  };
+  walk(callTree(p, { byLine }), "");
+  return out;
+}
+
+/** Thousands of samples over 300 frames, stacks up to 400 deep sharing random prefixes, in random order. */
+function bigProfile(seed: number): Profile {
+  let x = seed;
+  const rnd = (n: number) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return (x >>> 8) % n;
+  };
+  const b = new ProfileBuilder([{ type: "samples", unit: "count" }]);
+  const frames = Array.from({ length: 300 }, (_, i) => ({
+    name: `fn_${i % 120}`,
+    file: `/srv/m${i % 7}.py`,
+    line: 1 + (i % 13),
+    kind: "python" as const,
+    module: "",
+  }));
+  const stacks: number[][] = [[0]];
+  for (let i = 0; i < 3000; i++) {
+    const from = stacks[rnd(stacks.length)]!;
+    const s = from.slice(0, 1 + rnd(from.length));
+    const add = 1 + rnd(i % 50 === 0 ? 300 : 8);
+    for (let k = 0; k < add && s.length < 400; k++) s.push(rnd(frames.length));
+    stacks.push(s);
+  }
+  for (const s of stacks) {
+    b.addFrames(
+      s.map((i) => frames[i]!),
+      [1 + rnd(5)],
+    );
+  }
+  return b.build();
+}
+
 describe("buildFlameTree", () => {
   it("totals equal the profile total; every node's total = self + sum(children)", () => {
     fc.assert(
@@ -58,28 +117,22 @@ describe("buildFlameTree", () => {
   it("agrees with the object call tree (an independent implementation) on every path", () => {
     fc.assert(
       fc.property(arbProfile(), fc.boolean(), (p, byLine) => {
-        const t = buildFlameTree(p, { byLine });
-        const fromTree = new Map<string, string>();
-        const path: string[] = [];
-        for (let i = 0; i < t.nodeFrame.length; i++) {
-          const f = t.nodeFrame[i]!;
-          path.length = t.nodeDepth[i]!;
-          path.push(
-            `${FRAME_KINDS[t.frameKind[f]!]}:${name(t, i)}:${t.strings[t.frameFile[f]!]}:${t.frameLine[f]}:${t.strings[t.frameModule[f]!]}`,
-          );
-          fromTree.set(path.join("/"), `${t.nodeTotal[i]}/${t.nodeSelf[i]}`);
-        }
-        const fromCall = new Map<string, string>();
-        const walk = (n: CallTreeNode, prefix: string) => {
-          const k = `${prefix}${prefix ? "/" : ""}${n.kind}:${n.name}:${n.file}:${n.line}:${n.module}`;
-          fromCall.set(k, `${n.total}/${n.self}`);
-          for (const c of n.children) walk(c, k);
-        };
-        walk(callTree(p, { byLine }), "");
-        expect(fromTree).toEqual(fromCall);
+        expect(treePaths(buildFlameTree(p, { byLine }))).toEqual(callTreePaths(p, byLine));
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("agrees with the call tree past the initial table and node capacity (thousands of nodes, deep stacks)", () => {
+    const p = bigProfile(7);
+    const t = buildFlameTree(p, { byLine: true });
+    expect(t.nodeFrame.length).toBeGreaterThan(10_000);
+    expect(treePaths(t)).toEqual(callTreePaths(p, true));
+    const base = bigProfile(8);
+    const diff = buildDiffFlameTree(base, p, { byLine: true });
+    // Target side: every path of p with its values; the baseline-only paths are there with 0/0.
+    expect(new Map([...treePaths(diff)].filter(([, v]) => v !== "0/0"))).toEqual(callTreePaths(p, true));
+    expect(treePaths(diff, true)).toEqual(callTreePaths(base, true));
   });
 
   it("merges the lines of one function into one node unless byLine", () => {

@@ -23,33 +23,43 @@ const KIND_INDEX: Record<string, number> = Object.fromEntries(FRAME_KINDS.map((k
 class FlameTreeBuilder {
   readonly strings: string[] = [""];
   private readonly stringIndex = new Map<string, number>([["", 0]]);
-  private readonly frameIndex = new Map<string, number>();
+  /** name → tree frame id(s) with that name (usually one). */
+  private readonly byName = new Map<string, number | number[]>();
   fName: number[] = [];
   fFile: number[] = [];
   fLine: number[] = [];
   fKind: number[] = [];
   fModule: number[] = [];
 
-  private cap = 1024;
+  private cap: number;
   n = 0;
-  parent = new Int32Array(this.cap);
-  frame = new Int32Array(this.cap);
-  total = new Float64Array(this.cap);
-  self = new Float64Array(this.cap);
-  baseTotal: Float64Array | undefined;
+  parent: Int32Array;
+  frame: Int32Array;
+  self: Float64Array;
   baseSelf: Float64Array | undefined;
   // Slots are [parent, frame, child+1] triples so a probe touches one cache line.
-  private mask = (1 << 12) - 1;
-  private table = new Int32Array((this.mask + 1) * 3);
+  private mask: number;
+  private table: Int32Array;
 
+  /**
+   * `expectedNodes` pre-sizes the node arrays and the table (they still grow past it): growing a
+   * 1M-node tree by doubling allocates and copies about as much again, and on a large heap typed-array
+   * allocation is what makes V8 start a full GC.
+   */
   constructor(
     readonly byLine: boolean,
     diff: boolean,
+    expectedNodes = 1024,
   ) {
-    if (diff) {
-      this.baseTotal = new Float64Array(this.cap);
-      this.baseSelf = new Float64Array(this.cap);
-    }
+    this.cap = Math.max(1024, expectedNodes);
+    this.parent = new Int32Array(this.cap);
+    this.frame = new Int32Array(this.cap);
+    this.self = new Float64Array(this.cap);
+    if (diff) this.baseSelf = new Float64Array(this.cap);
+    let size = 1 << 12;
+    while (size < 2 * this.cap + 2) size *= 2;
+    this.mask = size - 1;
+    this.table = new Int32Array(size * 3);
     const root = this.frameId({ name: "all", file: "", line: 0, kind: "other", module: "" });
     this.newNode(-1, root);
   }
@@ -66,18 +76,37 @@ class FlameTreeBuilder {
 
   frameId(f: Frame): number {
     const line = this.byLine ? f.line : 0;
-    const key = `${f.kind}\u0000${f.name}\u0000${f.file}\u0000${line}\u0000${f.module}`;
-    let id = this.frameIndex.get(key);
-    if (id === undefined) {
-      id = this.fName.length;
-      this.fName.push(this.str(f.name));
-      this.fFile.push(this.str(f.file));
-      this.fLine.push(line);
-      this.fKind.push(KIND_INDEX[f.kind] ?? 3);
-      this.fModule.push(this.str(f.module));
-      this.frameIndex.set(key, id);
+    const kind = KIND_INDEX[f.kind] ?? 3;
+    const { name, file, module } = f;
+    // By name first, then the other fields: no key string per frame.
+    const hit = this.byName.get(name);
+    if (hit !== undefined) {
+      if (typeof hit === "number") {
+        if (this.sameFrame(hit, file, line, kind, module)) return hit;
+      } else {
+        for (const id of hit) if (this.sameFrame(id, file, line, kind, module)) return id;
+      }
     }
+    const id = this.fName.length;
+    this.fName.push(this.str(name));
+    this.fFile.push(this.str(file));
+    this.fLine.push(line);
+    this.fKind.push(kind);
+    this.fModule.push(this.str(module));
+    if (hit === undefined) this.byName.set(name, id);
+    else if (typeof hit === "number") this.byName.set(name, [hit, id]);
+    else hit.push(id);
     return id;
+  }
+
+  private sameFrame(id: number, file: string, line: number, kind: number, module: string): boolean {
+    const { strings } = this;
+    return (
+      this.fLine[id] === line &&
+      this.fKind[id] === kind &&
+      strings[this.fFile[id]!] === file &&
+      strings[this.fModule[id]!] === module
+    );
   }
 
   /** Profile frame index → tree frame id. */
@@ -102,9 +131,7 @@ class FlameTreeBuilder {
       };
       this.parent = gi(this.parent);
       this.frame = gi(this.frame);
-      this.total = gf(this.total);
       this.self = gf(this.self);
-      if (this.baseTotal) this.baseTotal = gf(this.baseTotal);
       if (this.baseSelf) this.baseSelf = gf(this.baseSelf);
     }
     const id = this.n++;
@@ -195,19 +222,7 @@ class FlameTreeBuilder {
     (base ? this.baseSelf! : this.self)[node] += value;
   }
 
-  /** total = self + children's totals; a child is always created after its parent, so one reverse pass. */
-  private sumTotals(): void {
-    const { n, parent } = this;
-    const pairs: [Float64Array, Float64Array][] = [[this.self, this.total]];
-    if (this.baseSelf && this.baseTotal) pairs.push([this.baseSelf, this.baseTotal]);
-    for (const [self, total] of pairs) {
-      for (let c = 0; c < n; c++) total[c] = self[c]!;
-      for (let c = n - 1; c > 0; c--) total[parent[c]!] += total[c]!;
-    }
-  }
-
   finish(sampleType: string, unit: string, baseTotal?: number): FlameTree {
-    this.sumTotals();
     const n = this.n;
     const nf = this.fName.length;
     const strings = this.strings;
@@ -225,13 +240,25 @@ class FlameTreeBuilder {
     const rank = new Int32Array(nf);
     for (let i = 0; i < nf; i++) rank[order[i]!] = i;
 
+    // Scratch arrays (6n entries) are views of the (parent, frame) table, which is no longer needed and
+    // holds at least 6n + 3 entries: a 1M-node tree then allocates 24 MB less, which on a large heap
+    // is what decides whether V8 starts a full GC (external memory growth) during the build.
+    const scratch = this.table;
+    scratch.fill(0, 0, n + 1);
+    let at = 0;
+    const view = (len: number) => {
+      const v = scratch.subarray(at, at + len);
+      at += len;
+      return v;
+    };
     // Children in CSR form, each group sorted by frame rank.
-    const childCount = new Int32Array(n + 1);
+    const childCount = view(n + 1);
     for (let c = 1; c < n; c++) childCount[this.parent[c]! + 1]++;
     for (let i = 0; i < n; i++) childCount[i + 1] += childCount[i]!;
     const offs = childCount; // offs[p] .. offs[p+1]
-    const fill = offs.slice(0, n);
-    const kids = new Int32Array(Math.max(0, n - 1));
+    const fill = view(n);
+    fill.set(offs.subarray(0, n));
+    const kids = view(Math.max(0, n - 1));
     for (let c = 1; c < n; c++) kids[fill[this.parent[c]!]!++] = c;
     const keyed = new Float64Array(64);
     let tmp = keyed;
@@ -242,9 +269,9 @@ class FlameTreeBuilder {
       // Sort by rank (unique among siblings): pack rank and node into one float, sort numerically.
       if (tmp.length < b - a) tmp = new Float64Array((b - a) * 2);
       for (let i = a; i < b; i++) tmp[i - a] = rank[this.frame[kids[i]!]!]! * 4294967296 + kids[i]!;
-      const view = tmp.subarray(0, b - a);
-      view.sort();
-      for (let i = a; i < b; i++) kids[i] = view[i - a]! % 4294967296;
+      const sorted = tmp.subarray(0, b - a);
+      sorted.sort();
+      for (let i = a; i < b; i++) kids[i] = sorted[i - a]! % 4294967296;
     }
 
     // Pre-order layout.
@@ -253,11 +280,11 @@ class FlameTreeBuilder {
     const nodeDepth = new Uint16Array(n);
     const nodeTotal = new Float64Array(n);
     const nodeSelf = new Float64Array(n);
-    const nodeBaseTotal = this.baseTotal ? new Float64Array(n) : undefined;
+    const nodeBaseTotal = this.baseSelf ? new Float64Array(n) : undefined;
     const nodeBaseSelf = this.baseSelf ? new Float64Array(n) : undefined;
-    const newIndex = new Int32Array(n);
-    const stack = new Int32Array(n);
-    const depthOf = new Int32Array(n);
+    const newIndex = view(n);
+    const stack = view(n);
+    const depthOf = view(n);
     let sp = 0;
     stack[sp++] = 0;
     let out = 0;
@@ -270,12 +297,18 @@ class FlameTreeBuilder {
       nodeDepth[o] = Math.min(d, 65535);
       nodeFrame[o] = this.frame[v]!;
       nodeParent[o] = v === 0 ? -1 : newIndex[this.parent[v]!]!;
-      nodeTotal[o] = this.total[v]!;
       nodeSelf[o] = this.self[v]!;
-      if (nodeBaseTotal) nodeBaseTotal[o] = this.baseTotal![v]!;
       if (nodeBaseSelf) nodeBaseSelf[o] = this.baseSelf![v]!;
       // Push children in reverse so the first sibling is visited first.
       for (let i = offs[v + 1]! - 1; i >= offs[v]!; i--) stack[sp++] = kids[i]!;
+    }
+
+    // total = self + children's totals; in pre-order a child comes after its parent, so one reverse pass.
+    const pairs: [Float64Array, Float64Array][] = [[nodeSelf, nodeTotal]];
+    if (nodeBaseSelf && nodeBaseTotal) pairs.push([nodeBaseSelf, nodeBaseTotal]);
+    for (const [self, total] of pairs) {
+      total.set(self);
+      for (let o = n - 1; o > 0; o--) total[nodeParent[o]!] += total[o]!;
     }
 
     const tree: FlameTree = {
@@ -327,7 +360,8 @@ function addProfile(b: FlameTreeBuilder, p: Profile, vi: number, base: boolean, 
 /** The flamegraph of one profile; node 0 ("all") holds the profile total. */
 export function buildFlameTree(p: Profile, opts: FlameTreeOptions = {}): FlameTree {
   const vi = resolveValueIndex(p, opts.valueIndex);
-  const b = new FlameTreeBuilder(opts.byLine === true, false);
+  // One node per sample is a guess (a sample adds the frames its stack does not share), not a bound.
+  const b = new FlameTreeBuilder(opts.byLine === true, false, p.samples.length + 1);
   addProfile(b, p, vi, false, opts.groupBy);
   const t = p.sampleTypes[vi]!;
   return b.finish(t.type, t.unit);
@@ -353,7 +387,7 @@ export function buildDiffFlameTree(
   const vi = resolveValueIndex(target, opts.valueIndex);
   const bvi =
     opts.valueIndex !== undefined ? resolveValueIndex(base, opts.valueIndex) : matchingIndex(base, target, vi);
-  const b = new FlameTreeBuilder(opts.byLine === true, true);
+  const b = new FlameTreeBuilder(opts.byLine === true, true, Math.max(base.samples.length, target.samples.length) + 1);
   addProfile(b, target, vi, false, opts.groupBy);
   addProfile(b, base, bvi, true, opts.groupBy);
   const t = target.sampleTypes[vi]!;
