@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// Overhead of `perforator record` on the tutorial server (test/workloads/server.py, Python 3.12):
-// loopback throughput without recording, while recording at 99 Hz and at 999 Hz, as ratios from one run,
-// plus the collector's own CPU (CLI node process + native sampler process, from /proc/PID/stat) per
-// recorded second, and lost samples. Writes docs/bench/collector.md.
+// Overhead of `perforator record` on the tutorial server (test/workloads/server.py, Python 3.12): loopback
+// throughput with and without recording at 99 Hz and 999 Hz, measured as many short interleaved off/on pairs
+// (order alternated ABBA so drift cancels) and reported as the median and spread of the per-pair ratios; the
+// collector's own CPU (CLI node process + native sampler process, from /proc/PID/stat) per recorded second;
+// startup CPU; lost samples. Writes docs/bench/collector.md.
 //
-//   pnpm --filter @perforator/collector bench            (PHASE_SECONDS=20 CONCURRENCY=4 by default)
+//   pnpm --filter @perforator/collector bench
 //
-// Needs root (eBPF) and a built package (`pnpm --filter @perforator/collector build`).
-import { spawn } from "node:child_process";
+// Environment: PAIRS (8), PHASE_SECONDS (8), SETTLE_SECONDS (5), CONCURRENCY (4), PIN (1: server on CPU 1, load
+// generator on CPU 0, when there are at least 2 CPUs). Needs root (eBPF) and a built package
+// (`pnpm --filter @perforator/collector build`).
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { cpus, tmpdir } from "node:os";
@@ -18,9 +21,11 @@ const PKG = fileURLToPath(new URL("..", import.meta.url));
 const ROOT = join(PKG, "../..");
 const CLI = join(PKG, "dist/cli.js");
 const PY = process.env.PERFORATOR_BENCH_PYTHON ?? "/root/.pyenv/versions/3.12.1/bin/python3";
-const PHASE_S = Number(process.env.PHASE_SECONDS ?? 20);
-const WARM_S = Number(process.env.WARMUP_SECONDS ?? 6);
+const PAIRS = Number(process.env.PAIRS ?? 8);
+const PHASE_S = Number(process.env.PHASE_SECONDS ?? 8);
+const SETTLE_S = Number(process.env.SETTLE_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
+const PIN = process.env.PIN !== "0" && cpus().length >= 2;
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86_64
 
 function cpuSeconds(pid) {
@@ -50,7 +55,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function startServer() {
   return new Promise((resolve, reject) => {
-    const p = spawn(PY, [join(PKG, "test/workloads/server.py"), "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    const script = join(PKG, "test/workloads/server.py");
+    const p = PIN
+      ? spawn("taskset", ["-c", "1", PY, script, "0"], { stdio: ["ignore", "pipe", "inherit"] })
+      : spawn(PY, [script, "0"], { stdio: ["ignore", "pipe", "inherit"] });
     let buf = "";
     p.stdout.on("data", (d) => {
       buf += d;
@@ -62,12 +70,12 @@ function startServer() {
 }
 
 /** CONCURRENCY loops of GET /search_user?user_id=<random> for `seconds`; returns requests/s. */
+let seed = 12345;
 async function load(port, seconds) {
   const agent = new http.Agent({ keepAlive: false, maxSockets: CONCURRENCY });
   const deadline = performance.now() + seconds * 1000;
   let done = 0;
   let errors = 0;
-  let seed = 12345;
   const rnd = () => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return 1 + (seed % 1000000);
@@ -93,42 +101,35 @@ async function load(port, seconds) {
   return { rps: done / ((performance.now() - start) / 1000), done, errors };
 }
 
-/** Runs the load while `perforator record` records the server at `freq`; measures the collector. */
-async function recorded(server, freq, dir) {
-  const out = join(dir, `bench-${freq}.pb.gz`);
-  const rec = spawn(
-    process.execPath,
-    [
-      CLI,
-      "record",
-      "-p",
-      String(server.proc.pid),
-      "-F",
-      String(freq),
-      "-d",
-      `${WARM_S + PHASE_S + 3}s`,
-      "-f",
-      "pprof",
-      "-o",
-      out,
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+/**
+ * One "on" phase: starts `perforator record` on the server at `freq`, lets it settle under load for SETTLE_S
+ * (node start, BPF load, Python detection, first symbolization: the startup CPU), then measures throughput and the
+ * collector's CPU for PHASE_S while it keeps recording, and waits for it to finish.
+ */
+async function recordedPhase(server, freq, dir, i) {
+  const out = join(dir, `bench-${freq}-${i}.pb.gz`);
+  const args = [CLI, "record", "-p", String(server.proc.pid), "-F", String(freq), "-d", `${SETTLE_S + PHASE_S + 1}s`];
+  args.push("-f", "pprof", "-o", out);
+  // The bench process is pinned to CPU 0: let the collector run anywhere, as it would for a user.
+  const rec = PIN
+    ? spawn("taskset", ["-c", `0-${cpus().length - 1}`, process.execPath, ...args], {
+        stdio: ["ignore", "ignore", "pipe"],
+      })
+    : spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   rec.stderr.on("data", (d) => {
     stderr += d;
   });
   const exited = new Promise((r) => rec.on("close", (code) => r(code)));
   const cpuNow = (pids) => pids.reduce((t, p) => t + (cpuSeconds(p) ?? 0), 0);
-  await sleep(1000);
+  await sleep(500);
   const pids = [rec.pid, ...childrenOf(rec.pid)];
-  // Warm-up under load: node start, BPF load, Python detection, first symbolization (ELF symbol tables,
-  // /proc/kallsyms) are one-time costs; they are reported separately from the steady state.
-  await load(server.port, WARM_S);
-  const cpuWarm = cpuNow(pids);
+  await load(server.port, SETTLE_S - 0.5);
+  const pidsNow = [...new Set([...pids, ...childrenOf(rec.pid)])];
+  const cpuSettled = cpuNow(pidsNow);
   const t0 = performance.now();
   const result = await load(server.port, PHASE_S);
-  const cpu1 = cpuNow(pids);
+  const cpu1 = cpuNow(pidsNow);
   const wall = (performance.now() - t0) / 1000;
   const code = await exited;
   if (code !== 0) throw new Error(`perforator record exited with ${code}:\n${stderr}`);
@@ -136,73 +137,119 @@ async function recorded(server, freq, dir) {
   const num = (s) => Number(String(s).replace(/,/g, ""));
   return {
     ...result,
-    startupCpu: cpuWarm,
-    collectorCpuPerSecond: (cpu1 - cpuWarm) / wall,
+    startupCpu: cpuSettled,
+    cpuPerSecond: (cpu1 - cpuSettled) / wall,
     samples: m ? num(m[1]) : Number.NaN,
     lost: m ? num(m[2]) : Number.NaN,
     summary: stderr.trim(),
   };
 }
 
+function quantile(sorted, q) {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function summarize(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return { median: quantile(s, 0.5), q1: quantile(s, 0.25), q3: quantile(s, 0.75), min: s[0], max: s[s.length - 1] };
+}
+
+/** PAIRS off/on pairs at `freq`, ABBA order: off,on / on,off / off,on / ... */
+async function series(server, freq, dir) {
+  const pairs = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const offFirst = i % 2 === 0;
+    let off;
+    if (offFirst) off = await load(server.port, PHASE_S);
+    const on = await recordedPhase(server, freq, dir, i);
+    if (!offFirst) off = await load(server.port, PHASE_S);
+    pairs.push({ off, on, ratio: on.rps / off.rps });
+    process.stderr.write(
+      `${freq} Hz pair ${i + 1}/${PAIRS}: off ${off.rps.toFixed(1)} req/s, on ${on.rps.toFixed(1)} req/s, ` +
+        `ratio ${(on.rps / off.rps).toFixed(3)}, collector ${(on.cpuPerSecond * 100).toFixed(2)}% of a core\n`,
+    );
+  }
+  return pairs;
+}
+
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const loadBefore = loadavg();
+if (PIN) execFileSync("taskset", ["-a", "-cp", "0", String(process.pid)], { stdio: "ignore" });
 const dir = mkdtempSync(join(tmpdir(), "perforator-bench-"));
 const server = await startServer();
 try {
   await load(server.port, 3); // warm-up
-  const base1 = await load(server.port, PHASE_S);
-  const r99 = await recorded(server, 99, dir);
-  const r999 = await recorded(server, 999, dir);
-  const base2 = await load(server.port, PHASE_S);
-  const base = (base1.rps + base2.rps) / 2;
+  const results = [];
+  for (const freq of [99, 999]) results.push({ freq, pairs: await series(server, freq, dir) });
   const pct = (x) => `${(x * 100).toFixed(2)}%`;
-  const rows = [
-    ["no recording (mean of before/after)", base.toFixed(1), "1.000", "-", "-", "-", "-"],
-    [
-      "recording at 99 Hz",
-      r99.rps.toFixed(1),
-      (r99.rps / base).toFixed(3),
-      pct(r99.collectorCpuPerSecond),
-      `${r99.startupCpu.toFixed(2)} s`,
-      String(r99.samples),
-      String(r99.lost),
-    ],
-    [
-      "recording at 999 Hz",
-      r999.rps.toFixed(1),
-      (r999.rps / base).toFixed(3),
-      pct(r999.collectorCpuPerSecond),
-      `${r999.startupCpu.toFixed(2)} s`,
-      String(r999.samples),
-      String(r999.lost),
-    ],
-  ];
+  const f3 = (x) => x.toFixed(3);
+  const rows = results.map(({ freq, pairs }) => {
+    const ratio = summarize(pairs.map((p) => p.ratio));
+    const cpu = summarize(pairs.map((p) => p.on.cpuPerSecond));
+    const startup = summarize(pairs.map((p) => p.on.startupCpu));
+    const off = summarize(pairs.map((p) => p.off.rps));
+    const on = summarize(pairs.map((p) => p.on.rps));
+    const samples = pairs.reduce((t, p) => t + p.on.samples, 0);
+    const lost = pairs.reduce((t, p) => t + p.on.lost, 0);
+    return [
+      `${freq} Hz`,
+      `${off.median.toFixed(1)} / ${on.median.toFixed(1)}`,
+      `**${f3(ratio.median)}**`,
+      `${f3(ratio.q1)}–${f3(ratio.q3)}`,
+      `${f3(ratio.min)}–${f3(ratio.max)}`,
+      `**${pct(cpu.median)}** (${pct(cpu.min)}–${pct(cpu.max)})`,
+      `${startup.median.toFixed(2)} s`,
+      String(samples),
+      String(lost),
+    ];
+  });
+  const perPair = results
+    .map(
+      ({ freq, pairs }) =>
+        `${freq} Hz: ${pairs.map((p) => `${p.off.rps.toFixed(0)}/${p.on.rps.toFixed(0)}`).join(", ")}`,
+    )
+    .join("\n");
   const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
   const md = `## Collector: overhead of \`perforator record\` on the tutorial server
 
-Command: \`pnpm --filter @perforator/collector bench\` (as root; \`PHASE_SECONDS\`, \`CONCURRENCY\` override the defaults).
-Run: ${date}, ${cpus().length} CPUs, Python ${PY.replace(/^.*versions\/([^/]+).*$/, "$1")}, phases of ${PHASE_S} s,
-${CONCURRENCY} concurrent plain (non-keep-alive; the server speaks HTTP/1.0) loopback requests from a Node load generator
-to \`test/workloads/server.py\` (linear search). Baseline = mean of a phase before (${base1.rps.toFixed(1)} req/s) and after
-(${base2.rps.toFixed(1)} req/s) the recorded phases, so drift shows up as their difference.
-Collector CPU = utime+stime of the \`perforator\` node process and its native sampler process (from /proc/PID/stat).
-Steady state: over the measured phase, per second of wall time, as a share of one core. Startup: CPU seconds used
-before the measured phase (node start, BPF load, Python detection, and ${WARM_S} s of recording under load during
-which the symbol tables and /proc/kallsyms are loaded once). Samples and lost cover the whole recording.
+Command: \`pnpm --filter @perforator/collector bench\` (as root, after \`pnpm --filter @perforator/collector build\`;
+\`PAIRS\`, \`PHASE_SECONDS\`, \`SETTLE_SECONDS\`, \`CONCURRENCY\`, \`PIN=0\` override the defaults).
+Run: ${date}, ${cpus().length} CPUs, Python ${PY.replace(/^.*versions\/([^/]+).*$/, "$1")}, ${CONCURRENCY} concurrent plain
+(non-keep-alive; the server speaks HTTP/1.0) loopback requests from a Node load generator to
+\`test/workloads/server.py\` (linear search).${PIN ? " Server pinned to CPU 1, load generator to CPU 0 (`taskset`); the collector is not pinned." : ""}
 
-| phase | requests/s | ratio to baseline | collector CPU, steady state (one core) | collector CPU, startup | samples | lost |
-|---|---|---|---|---|---|---|
+Method: at each frequency, ${PAIRS} pairs of an "off" phase (no recording) and an "on" phase (recording), ${PHASE_S} s
+each, in ABBA order (off,on / on,off / ...), so slow drift of the machine cancels out within a pair. Each "on" phase is
+its own \`perforator record -p PID -F HZ\`: it starts, records ${SETTLE_S} s under load before the measured window (its
+startup: node start, BPF load, Python detection, first symbolization with /proc/kallsyms and the ELF symbol tables),
+then the window is measured while it keeps recording. The throughput ratio is on/off per pair; the table gives the
+median, the interquartile range and min–max over the pairs. Collector CPU = utime+stime of the \`perforator\` node
+process and its native sampler process (from /proc/PID/stat) over the measured window, per second of wall time, as a
+share of one core (median and min–max over the pairs). Startup = CPU seconds of both before the window (median).
+Samples and lost: summed over all "on" recordings.
+
+| frequency | requests/s off / on (median) | throughput ratio (median) | IQR | min–max | collector CPU, one core | startup CPU | samples | lost |
+|---|---|---|---|---|---|---|---|---|
 ${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}
 
 Targets: ≥ 0.99 throughput ratio at 99 Hz; collector ≤ 0.5% of one core at 99 Hz.
-Machine load average (1/5/15 min) before: ${loadBefore}, after: ${loadavg()}. Above ~2 on this 2-CPU machine other work
-competes with the server and the load generator, and the throughput ratios mostly measure that noise: compare the
-before/after baselines first.
+Machine load average (1/5/15 min) before: ${loadBefore}, after: ${loadavg()}. This is a shared 2-CPU machine: when the
+load average is well above 2, other work competes with the server and the load generator, and single ratios move by
+several percent; the median over pairs and the IQR say how far to trust the result.
+
+Requests/s per pair (off/on):
+
+\`\`\`
+${perPair}
+\`\`\`
 `;
   mkdirSync(join(ROOT, "docs/bench"), { recursive: true });
   writeFileSync(join(ROOT, "docs/bench/collector.md"), md);
   console.log(md);
-  console.log(r99.summary);
+  console.log(results[0].pairs.at(-1).on.summary);
 } finally {
   server.proc.kill("SIGKILL");
 }

@@ -68,6 +68,8 @@ export class SampleCache {
   /** Pids whose identity was checked during the current flush. */
   private readonly checked = new Set<number>();
   private readonly identity: (pid: number) => string | undefined;
+  /** Frame ids by frame object: resolvers hand out the same objects for repeated frames (Python activations). */
+  private readonly frameIds = new WeakMap<Frame, number>();
   /** Stacks resolved so far (misses), for tests and diagnostics. */
   resolvedCount = 0;
 
@@ -96,7 +98,14 @@ export class SampleCache {
     const stale = this.entries.get(key); // the identity check may have retired it
     if (stale !== undefined) this.retire(key, stale);
     const resolved = frames(raw);
-    const stack = resolved.map((f) => this.builder.frame(f));
+    const stack = resolved.map((f) => {
+      let id = this.frameIds.get(f);
+      if (id === undefined) {
+        id = this.builder.frame(f);
+        this.frameIds.set(f, id);
+      }
+      return id;
+    });
     const entry: Entry = {
       pid,
       // After resolving: resolving may itself have re-read the process's mappings.

@@ -3,7 +3,7 @@ import type { Frame } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
 import { CliError } from "../cli/args.js";
 import type { FlushResult, PythonDetection, RawStack, SessionDeps } from "./deps.js";
-import { processAlive, record } from "./session.js";
+import { flushIntervalAt, processAlive, record } from "./session.js";
 
 /**
  * A user-space stand-in for the eBPF sampler: it hands out scripted stacks for the pids it was
@@ -211,5 +211,16 @@ describe("record session", () => {
     expect(stats.stopReason).toBe("signal");
     expect(stats.samples).toBeGreaterThan(0);
     expect(f.stopped).toBe(true);
+  });
+});
+
+describe("flushIntervalAt", () => {
+  it("flushes every 200 ms for 3 s, every second until 10 s, then at the steady interval", () => {
+    expect([0, 2999, 3000, 9999, 10_000, 3_600_000].map((t) => flushIntervalAt(t, 5000))).toEqual([
+      200, 200, 1000, 1000, 5000, 5000,
+    ]);
+    // An explicit shorter interval is never exceeded.
+    expect([0, 5000, 60_000].map((t) => flushIntervalAt(t, 50))).toEqual([50, 50, 50]);
+    expect([0, 5000, 60_000].map((t) => flushIntervalAt(t, 1000))).toEqual([200, 1000, 1000]);
   });
 });

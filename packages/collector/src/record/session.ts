@@ -17,9 +17,12 @@ export interface RecordOptions {
   command?: string[];
   /** Aborting stops the recording (SIGINT / SIGTERM); what was collected is still returned. */
   signal?: AbortSignal;
-  /** How often stacks are pulled from the sampler, resolved and accumulated. Default 1000 ms. */
+  /**
+   * How often stacks are pulled from the sampler, resolved and accumulated once the recording runs (see
+   * flushIntervalAt). Default: 5000 ms for --pid targets, 1000 ms for whole-system and launched commands.
+   */
   flushIntervalMs?: number;
-  /** Called after every flush. */
+  /** Called every second (or every flush when flushing more often). */
   onProgress?: (p: Progress) => void;
   /** Warnings and notices for the user (one line each). */
   warn?: (message: string) => void;
@@ -63,6 +66,19 @@ export interface RecordResult {
 }
 
 const hex = (a: bigint) => `0x${a.toString(16)}`;
+
+/** Flush interval of a `--pid` recording after its first 10 s (see flushIntervalAt). */
+export const STEADY_FLUSH_MS = 5000;
+
+/**
+ * How long to wait between flushes `elapsedMs` into a recording: 200 ms for the first 3 s (a short-lived target is
+ * symbolized before it exits), 1 s until 10 s, then `steadyMs` (never more than `steadyMs`).
+ */
+export function flushIntervalAt(elapsedMs: number, steadyMs: number): number {
+  if (elapsedMs < 3000) return Math.min(200, steadyMs);
+  if (elapsedMs < 10_000) return Math.min(1000, steadyMs);
+  return steadyMs;
+}
 
 /** Whether /proc/PID exists and is not a zombie. */
 export function processAlive(pid: number): boolean {
@@ -138,7 +154,10 @@ export async function record(
   const deps = typeof getDeps === "function" ? await getDeps() : getDeps;
   const freqHz = opts.freqHz;
   const periodNs = 1e9 / freqHz;
-  const flushEvery = opts.flushIntervalMs ?? 1000;
+  // Whole-system and launched commands see short-lived processes come and go: keep flushing every second so each is
+  // symbolized while it lives. A recording of given pids (long-running services) flushes less often once it runs.
+  const steadyEvery =
+    opts.flushIntervalMs ?? (opts.wholeSystem || (opts.command && opts.command.length > 0) ? 1000 : STEADY_FLUSH_MS);
   const stats: RecordStats = {
     samples: 0,
     lost: 0,
@@ -318,17 +337,26 @@ export async function record(
   let failure: unknown;
   try {
     // Stacks are symbolized while their process is alive, so a short-lived target must be flushed soon:
-    // every 200 ms (at most flushEvery) during the first 3 s, then every flushEvery. While a launched
-    // command's interpreter is not found yet, look for it every 20 ms so Python stacks start right away.
+    // every 200 ms (at most the steady interval) during the first 3 s, every second until 10 s, then every
+    // steadyEvery. While a launched command's interpreter is not found yet, look for it every 20 ms so Python stacks
+    // start right away. Progress and target liveness are checked every second whatever the flush interval.
     let lastFlush = Date.now();
+    let lastTick = lastFlush;
     while (!stop.signal.aborted) {
       const pending = childPid !== undefined && !pyDone.has(childPid);
-      const every = Date.now() - startedAt < 3000 ? Math.min(200, flushEvery) : flushEvery;
-      await sleep(pending ? Math.min(20, every) : Math.max(0, every - (Date.now() - lastFlush)), stop.signal);
+      const every = flushIntervalAt(Date.now() - startedAt, steadyEvery);
+      const tick = Math.min(every, 1000);
+      const wait = Math.max(0, Math.min(lastFlush + every, lastTick + tick) - Date.now());
+      await sleep(pending ? Math.min(20, wait) : wait, stop.signal);
       if (pending) await detect(childPid!);
-      if (Date.now() - lastFlush < every && !stop.signal.aborted) continue;
-      lastFlush = Date.now();
-      await flushOnce();
+      if (stop.signal.aborted) break;
+      const now = Date.now();
+      if (now - lastTick < tick && now - lastFlush < every) continue;
+      lastTick = now;
+      if (now - lastFlush >= every) {
+        lastFlush = now;
+        await flushOnce();
+      }
       opts.onProgress?.({ elapsedMs: Date.now() - startedAt, samples: stats.samples, lost: stats.lost });
       if (!opts.wholeSystem && targets.size > 0 && !child) {
         for (const pid of targets) if (!processAlive(pid)) targets.delete(pid);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatPyCommand, ProtocolError, parseLine, stackLineKey } from "./protocol.js";
+import { formatPyCommand, ProtocolError, parseLine, StackFieldCache, stackLineKey } from "./protocol.js";
 import type { PyBpfConfig } from "./types.js";
 
 describe("parseLine", () => {
@@ -136,5 +136,22 @@ describe("stackLineKey", () => {
     expect(stackLineKey("s 1 2")).toBeNull();
     expect(stackLineKey("s 1 2 x3 0 - - - - -")).toBeNull();
     expect(stackLineKey("s 1 2  0 - - - - -")).toBeNull();
+  });
+});
+
+describe("StackFieldCache", () => {
+  it("decodes a field once and hands the same frames to lines that share it", () => {
+    const fields = new StackFieldCache();
+    const a = parseLine("s 1 1 3 0 - - ffffffff81000001 7f0000000010,7f0000000020 7f00aa001230:14:7:0", fields);
+    const b = parseLine("s 1 1 5 0 - - - 7f0000000099,7f0000000020 7f00aa001230:14:7:0", fields);
+    const c = parseLine("s 1 2 5 0 - - ffffffff81000001 - 7f00aa001230:16:7:0", fields);
+    if (a.kind !== "stack" || b.kind !== "stack" || c.kind !== "stack") throw new Error("not stack lines");
+    expect(b.stack.python).toBe(a.stack.python);
+    expect(c.stack.kernel).toBe(a.stack.kernel);
+    expect(b.stack.user).not.toBe(a.stack.user);
+    expect(b.stack.user).toEqual([0x7f0000000099n, 0x7f0000000020n]);
+    expect(c.stack.python).toEqual([{ codeAddr: 0x7f00aa001230n, instrOffset: 16, guard: 7, flags: 0 }]);
+    // Same result as without the cache.
+    expect(parseLine("s 1 1 5 0 - - - 7f0000000099,7f0000000020 7f00aa001230:14:7:0")).toEqual(b);
   });
 });

@@ -98,8 +98,41 @@ export function stackLineKey(line: string): { key: string; count: number } | nul
   return { key: line.slice(2, b) + line.slice(c), count };
 }
 
-/** Parses one stdout line of the sampler. Throws ProtocolError on anything not in native/PROTOCOL.md. */
-export function parseLine(line: string): SamplerLine {
+/**
+ * Decoded stack fields by their text, shared between stack lines: stacks that differ only in some fields (e.g. the
+ * sampled native IP) reuse the decoded arrays of the others. Returned arrays are shared: never modify them.
+ */
+export class StackFieldCache {
+  private readonly native = new Map<string, bigint[]>();
+  private readonly python = new Map<string, RawPyFrame[]>();
+  constructor(private readonly maxEntries = 1 << 15) {}
+  addrs(s: string | undefined, line: string): bigint[] {
+    if (s === undefined || s === "-") return addrs(s, line);
+    let v = this.native.get(s);
+    if (!v) {
+      v = addrs(s, line);
+      if (this.native.size >= this.maxEntries) this.native.clear();
+      this.native.set(s, v);
+    }
+    return v;
+  }
+  pyFrames(s: string | undefined, line: string): RawPyFrame[] {
+    if (s === undefined || s === "-") return pyFrames(s, line);
+    let v = this.python.get(s);
+    if (!v) {
+      v = pyFrames(s, line);
+      if (this.python.size >= this.maxEntries) this.python.clear();
+      this.python.set(s, v);
+    }
+    return v;
+  }
+}
+
+/**
+ * Parses one stdout line of the sampler. Throws ProtocolError on anything not in native/PROTOCOL.md. With `fields`,
+ * stack fields already decoded for an earlier line are reused (the same array objects).
+ */
+export function parseLine(line: string, fields?: StackFieldCache): SamplerLine {
   const f = line.split(" ");
   switch (f[0]) {
     case "s": {
@@ -113,9 +146,9 @@ export function parseLine(line: string): SamplerLine {
           pyStatus: dec(f[4], line, "pyStatus"),
           threadName: decodeComm(f[5]!, line),
           processName: decodeComm(f[6]!, line),
-          kernel: addrs(f[7], line),
-          user: addrs(f[8], line),
-          python: pyFrames(f[9], line),
+          kernel: fields ? fields.addrs(f[7], line) : addrs(f[7], line),
+          user: fields ? fields.addrs(f[8], line) : addrs(f[8], line),
+          python: fields ? fields.pyFrames(f[9], line) : pyFrames(f[9], line),
         },
       };
     }

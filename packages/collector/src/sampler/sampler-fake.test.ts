@@ -1,7 +1,7 @@
 // The TypeScript side of Sampler against a scripted stand-in for perforator-sampler: no root, no kernel.
 import { chmodSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { Sampler, SamplerError } from "./sampler.js";
+import { defaultDrainIntervalMs, Sampler, SamplerError } from "./sampler.js";
 import { tempDir, writeFile } from "./test-utils/targets.js";
 import type { PyBpfConfig } from "./types.js";
 
@@ -158,5 +158,24 @@ describe("Sampler (scripted sampler process)", () => {
     const other = await Sampler.start({ freqHz: 14, binaryPath: fake }).catch((e) => e);
     expect(other.code).toBe("ESAMPLER");
     expect(other.message).toMatch(/load failed with ENOSYS: .*Function not implemented.*BTF/);
+  });
+});
+
+describe("defaultDrainIntervalMs", () => {
+  it("drains before 1024 samples can pile up, between 250 ms and 5 s", () => {
+    expect(defaultDrainIntervalMs(99, 2)).toBe(5000);
+    expect(defaultDrainIntervalMs(99, 16)).toBe(646);
+    expect(defaultDrainIntervalMs(999, 2)).toBe(512);
+    expect(defaultDrainIntervalMs(999, 64)).toBe(250);
+    for (const [hz, cpus] of [
+      [49, 1],
+      [99, 4],
+      [250, 8],
+      [999, 4],
+    ] as const) {
+      const ms = defaultDrainIntervalMs(hz, cpus);
+      // At most half of the 2048-entry Python-stack map fills between drains, unless the 250 ms floor applies.
+      if (ms > 250) expect((hz * cpus * ms) / 1000).toBeLessThanOrEqual(1024);
+    }
   });
 });

@@ -3,7 +3,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { formatPyCommand, parseLine, type SamplerLine, stackLineKey } from "./protocol.js";
+import { formatPyCommand, parseLine, type SamplerLine, StackFieldCache, stackLineKey } from "./protocol.js";
 import type { PyBpfConfig, RawStack } from "./types.js";
 
 export interface SamplerOptions {
@@ -17,7 +17,7 @@ export interface SamplerOptions {
   binaryPath?: string;
   /**
    * How often the BPF maps are drained into memory between flush() calls, so they never fill up (ms, 0 = never).
-   * Default: 1000 ms up to 250 Hz, 250 ms above (the Python-stack map holds 2048 distinct stacks per drain).
+   * Default: defaultDrainIntervalMs(freqHz, cpus).
    */
   drainIntervalMs?: number;
 }
@@ -34,6 +34,18 @@ export interface FlushResult {
   exited: number[];
   /** Parallel to `stacks`: a key per stack, equal for equal stacks in every flush (all fields but the count). */
   keys: string[];
+}
+
+/** Distinct stacks a drain may have to hold in the worst case: half of the smallest map (2048 Python stacks). */
+const DRAIN_BUDGET = 1024;
+
+/**
+ * How often to drain the BPF maps so they cannot fill up even if every sample were a new stack: at most DRAIN_BUDGET
+ * samples (freqHz per CPU) between drains, between 250 ms and 5 s. 99 Hz on 2 CPUs: 5 s; on 16 CPUs: 646 ms.
+ */
+export function defaultDrainIntervalMs(freqHz: number, cpus: number): number {
+  const ms = Math.floor((1000 * DRAIN_BUDGET) / (freqHz * Math.max(1, cpus)));
+  return Math.min(5000, Math.max(250, ms));
 }
 
 export type SamplerErrorCode = "ENEEDSPRIV" | "ENOSAMPLER" | "ESAMPLER";
@@ -109,6 +121,8 @@ export class Sampler {
   private readonly exitPromise: Promise<void>;
   /** Stacks decoded before, by stackLineKey (their `count` is not used). */
   private readonly known = new Map<string, RawStack>();
+  /** Decoded kernel/user/Python fields by text, for new lines that share some of them with earlier ones. */
+  private readonly fields = new StackFieldCache();
   /** Set while a flush answer is being read: gets every `s` line, decoded or from `known`. */
   private onStack: ((key: string, count: number, stack: RawStack) => void) | null = null;
   /** performance.now() when the last drain was asked for. */
@@ -194,7 +208,7 @@ export class Sampler {
       await sampler.stop();
       throw err;
     }
-    const every = opts.drainIntervalMs ?? (opts.freqHz > 250 ? 250 : 1000);
+    const every = opts.drainIntervalMs ?? defaultDrainIntervalMs(opts.freqHz, sampler.cpus);
     if (every > 0) {
       // Re-armed after every drain (flush() included), so it only wakes up when `every` ms passed without one: a
       // caller that flushes at least that often never pays for a second drain of the maps.
@@ -221,7 +235,7 @@ export class Sampler {
         if (!stack) {
           let parsed: SamplerLine;
           try {
-            parsed = parseLine(text);
+            parsed = parseLine(text, this.fields);
           } catch (err) {
             this.waiter?.reject(err as Error);
             this.waiter = null;

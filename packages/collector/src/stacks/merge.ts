@@ -29,6 +29,11 @@ export interface MergeContext {
     minor: number;
     resolve(f: RawPyFrame): PyFrameInfo;
   };
+  /**
+   * Optional memo of resolvePythonGroups for this process (the sampler shares one array between stacks with the
+   * same Python frames, so a caller can cache by array identity).
+   */
+  pythonGroups?(python: readonly RawPyFrame[]): Frame[][];
 }
 
 export interface MergeStats {
@@ -76,6 +81,21 @@ export function splitActivations(frames: readonly RawPyFrame[], minor: number | 
   return groups;
 }
 
+/** A leaf-first Python stack as leaf-first activations of resolved frames (see splitActivations). */
+export function resolvePythonGroups(
+  python: readonly RawPyFrame[],
+  py: NonNullable<MergeContext["python"]>,
+  stats?: MergeStats,
+): Frame[][] {
+  return splitActivations(python, py.minor).map((g) =>
+    g.map((f) => {
+      const r = py.resolve(f);
+      if (!r.known && stats) stats.unknownPython++;
+      return { name: r.qualname, file: r.filename, line: r.line, kind: "python" as const, module: "" };
+    }),
+  );
+}
+
 /** Merges one RawStack into frames, ROOT FIRST. */
 export function mergeStack(raw: RawStack, ctx: MergeContext, stats?: MergeStats): Frame[] {
   const leafFirst: Frame[] = [];
@@ -112,19 +132,16 @@ export function mergeStack(raw: RawStack, ctx: MergeContext, stats?: MergeStats)
     });
   }
 
-  const groups = ctx.python && raw.python.length > 0 ? splitActivations(raw.python, ctx.python.minor) : [];
-  const pyFrames = (g: RawPyFrame[]): Frame[] =>
-    g.map((f) => {
-      const r = ctx.python!.resolve(f);
-      if (!r.known && stats) stats.unknownPython++;
-      return { name: r.qualname, file: r.filename, line: r.line, kind: "python" as const, module: "" };
-    });
+  const groups =
+    ctx.python && raw.python.length > 0
+      ? (ctx.pythonGroups?.(raw.python) ?? resolvePythonGroups(raw.python, ctx.python, stats))
+      : [];
 
   let next = 0; // next Python group to place
   let lastEvalOut = -1; // index in leafFirst after the last placed group
   for (const n of natives) {
     if (n.evalFrame && next < groups.length) {
-      leafFirst.push(...pyFrames(groups[next]!));
+      leafFirst.push(...groups[next]!);
       next++;
       lastEvalOut = leafFirst.length;
       continue;
@@ -134,7 +151,7 @@ export function mergeStack(raw: RawStack, ctx: MergeContext, stats?: MergeStats)
   if (next < groups.length) {
     const rest: Frame[] = [];
     for (; next < groups.length; next++) {
-      rest.push(...pyFrames(groups[next]!));
+      rest.push(...groups[next]!);
       if (stats) stats.unplacedGroups++;
     }
     // Outer activations go root-side of the last placed one (keeping native roots like main() outermost), or,

@@ -13,7 +13,7 @@ import {
   ProcessSymbolizer,
   type UserSymbol,
 } from "../symbolize/symbolizer.js";
-import { type MergeContext, type MergeStats, mergeStack } from "./merge.js";
+import { type MergeContext, type MergeStats, mergeStack, resolvePythonGroups } from "./merge.js";
 
 export interface StackResolver {
   /** Frames of one sample, root first. Never throws for an exited process: unknown addresses stay as hex. */
@@ -86,6 +86,8 @@ interface ProcState {
   samples: number;
   pythonSamples: number;
   stats: MergeStats;
+  /** Resolved Python activations by the sampler's (shared) Python frame array; renewed with `py`. */
+  pyGroups: WeakMap<readonly RawPyFrame[], Frame[][]>;
 }
 
 /**
@@ -169,11 +171,13 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
         samples: 0,
         pythonSamples: 0,
         stats: { droppedNative: 0, unknownPython: 0, unplacedGroups: 0 },
+        pyGroups: new WeakMap(),
       };
       procs.set(pid, st);
     }
     st.sym = makeSym(pid);
     st.gen = ++gens;
+    st.pyGroups = new WeakMap();
     if (st.unsupported === undefined) {
       const py = makePy(pid);
       if (py && "minor" in py) {
@@ -205,6 +209,17 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
         kernel: (a) => kernel.symbolize(a),
         python: st.py ?? undefined,
       };
+      const py = st.py;
+      if (py) {
+        ctx.pythonGroups = (python) => {
+          let g = st.pyGroups.get(python);
+          if (!g) {
+            g = resolvePythonGroups(python, py, st.stats);
+            st.pyGroups.set(python, g);
+          }
+          return g;
+        };
+      }
       return mergeStack(raw, ctx, st.stats);
     },
     describe(pid: number): string {

@@ -278,7 +278,7 @@ export class KernelSymbolizer {
   symbolize(addr: bigint): KernelFrameSymbol {
     this.ks ??= loadKallsyms(this.path);
     const ks = this.ks;
-    if (ks.hidden || ks.symbols.length === 0) {
+    if (ks.hidden || ks.keys.length === 0) {
       if (!this.warned) {
         this.warned = true;
         this.warn(
