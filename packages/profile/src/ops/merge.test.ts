@@ -2,11 +2,108 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { serializeProfile } from "../exporters/json.js";
 import { parseProfile } from "../importers/json.js";
-import { type Profile, ProfileBuilder, totalValue } from "../model.js";
+import { type Frame, frameKey, type Labels, labelsKey, type Profile, ProfileBuilder, totalValue } from "../model.js";
 import { arbProfile, canonical } from "../test-utils/arb.js";
 import { merge } from "./merge.js";
 
+/**
+ * The obvious merge, with string keys: frames in first-seen order over the inputs' frame tables, samples
+ * in first-seen order of (labels, stack), values summed. ProfileMerger must give exactly this profile.
+ */
+function referenceMerge(profiles: readonly Profile[], keepLabels = true): Profile {
+  const frames: Frame[] = [];
+  const frameIdx = new Map<string, number>();
+  const samples: { stack: number[]; values: number[]; labels: Labels }[] = [];
+  const sampleIdx = new Map<string, number>();
+  for (const p of profiles) {
+    const remap = p.frames.map((f) => {
+      const k = frameKey(f);
+      let i = frameIdx.get(k);
+      if (i === undefined) {
+        i = frames.length;
+        frames.push({ ...f });
+        frameIdx.set(k, i);
+      }
+      return i;
+    });
+    for (const s of p.samples) {
+      const stack = s.stack.map((i) => remap[i]!);
+      const labels = keepLabels ? s.labels : {};
+      const k = `${labelsKey(labels)}|${stack.join(",")}`;
+      const i = sampleIdx.get(k);
+      if (i === undefined) {
+        sampleIdx.set(k, samples.length);
+        samples.push({ stack, values: p.sampleTypes.map((_, j) => s.values[j] ?? 0), labels: { ...labels } });
+      } else {
+        const v = samples[i]!.values;
+        for (let j = 0; j < v.length; j++) v[j] = v[j]! + (s.values[j] ?? 0);
+      }
+    }
+  }
+  return { ...merge(profiles, { keepLabels }), frames, samples };
+}
+
 describe("merge", () => {
+  it("gives exactly the profile of a simple string-keyed merge (frame order, sample order, values, labels)", () => {
+    const sampleTypes = [
+      { type: "samples", unit: "count" },
+      { type: "cpu", unit: "nanoseconds" },
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(arbProfile({ sampleTypes, maxSamples: 60 }), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (profiles, keepLabels) => {
+          const got = merge(profiles, { keepLabels });
+          const want = referenceMerge(profiles, keepLabels);
+          expect(got.frames).toEqual(want.frames);
+          expect(got.samples.map((s) => ({ ...s, labels: { ...s.labels } }))).toEqual(want.samples);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("gives exactly the reference profile on many large profiles sharing stacks (table and pool growth)", () => {
+    let x = 12345;
+    const rnd = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % n;
+    };
+    const pool: Frame[] = Array.from({ length: 400 }, (_, i) => ({
+      name: `f${i % 150}`,
+      file: i % 3 === 0 ? "" : `/srv/m${i % 5}.py`,
+      line: i % 3 === 0 ? 0 : 1 + (i % 11),
+      kind: i % 3 === 0 ? ("native" as const) : ("python" as const),
+      module: i % 3 === 0 ? "libpython3.12.so.1.0" : "",
+    }));
+    const universe: number[][] = [[]];
+    for (let i = 0; i < 4000; i++) {
+      const from = universe[rnd(universe.length)]!;
+      const s = from.slice(0, rnd(from.length + 1));
+      for (let k = 1 + rnd(6); k > 0; k--) s.push(rnd(pool.length));
+      universe.push(s);
+    }
+    const profiles: Profile[] = [];
+    for (let p = 0; p < 12; p++) {
+      const b = new ProfileBuilder([{ type: "samples", unit: "count" }]);
+      for (let i = 0; i < 1500; i++) {
+        const t = rnd(3);
+        b.addFrames(
+          universe[rnd(universe.length)]!.map((f) => pool[f]!),
+          [1 + rnd(9)],
+          t === 0 ? {} : { tid: String(t), thread_name: `w${t}` },
+        );
+      }
+      profiles.push(b.build());
+    }
+    const got = merge(profiles);
+    const want = referenceMerge(profiles);
+    expect(got.samples.length).toBeGreaterThan(5000);
+    expect(got.frames).toEqual(want.frames);
+    expect(got.samples.map((s) => ({ ...s, labels: { ...s.labels } }))).toEqual(want.samples);
+  });
+
   it("is associative and keeps every total", () => {
     fc.assert(
       fc.property(arbProfile(), arbProfile(), arbProfile(), (a, b, c) => {

@@ -29,6 +29,17 @@ export interface MergeOptions {
 const EMPTY: Labels = Object.freeze({});
 /** Samples per prefetch batch in ProfileMerger.add: their slots and runs (~100 bytes each) stay in L1/L2. */
 const CHUNK = 128;
+/** Per-depth odd multipliers of the stack hash (xorshift32 sequence, fixed so runs are reproducible). */
+const HASH_KEYS = new Int32Array(256);
+{
+  let x = 0x12345678;
+  for (let i = 0; i < 256; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    HASH_KEYS[i] = x | 1;
+  }
+}
 
 /** Incremental merge: `add` profiles one by one (e.g. as they are read from storage), then `build`. */
 export class ProfileMerger {
@@ -197,15 +208,17 @@ export class ProfileMerger {
         flat = this.flat = nf;
       }
       offs[si] = fl;
-      let h = Math.imul(li ^ 0x2545f491, 0x9e3779b1) ^ n;
+      // Multilinear hash: a sum of independent products (one random odd key per depth), so the per-frame
+      // work is not one long chain of dependent multiplies; mixed at the end.
+      let h = Math.imul(li + 1, 0x9e3779b1) ^ n;
       for (let i = 0; i < n; i++) {
         const f = remap[st[i]!]!;
         flat[fl++] = f;
-        h = Math.imul(h ^ f, 0x01000193);
-        h ^= h >>> 15;
+        h = (h + Math.imul(f + 1, HASH_KEYS[i & 255]!)) | 0;
       }
       h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-      hs[si] = h ^ (h >>> 13);
+      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+      hs[si] = h ^ (h >>> 16);
       lis[si] = li;
       const sv = s.values;
       for (let j = 0; j < nt; j++) svs[si * nt + j] = sv[j] ?? 0;
