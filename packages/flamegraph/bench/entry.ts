@@ -197,6 +197,8 @@ async function run(n: number, width: number, height: number) {
     searchTimes.push(performance.now() - a);
     share = res.share;
   }
+  const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+  const heapMB = mem ? mem.usedJSHeapSize / 1e6 : -1; // before the diff tree, so it counts one tree
   // Diff tree of the same shape: index (incl. the widened layout of removed subtrees) + first paint,
   // then redraws alternating zoom in / out, coloured by change, hatched and striped.
   const dtree = syntheticTree(n, 42, true);
@@ -237,7 +239,6 @@ async function run(n: number, width: number, height: number) {
     });
     diffRedraws.push(performance.now() - a);
   }
-  const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
   return {
     nodes: n,
     jsonMB: json.length / 1e6,
@@ -260,7 +261,7 @@ async function run(n: number, width: number, height: number) {
     searchMs: median(searchTimes),
     searchMinMs: Math.min(...searchTimes),
     searchShare: share,
-    heapMB: mem ? mem.usedJSHeapSize / 1e6 : -1,
+    heapMB,
     diffRemovedNodes: removedNodes,
     diffFirstPaintMs: median(diffPaints),
     diffFirstPaintMinMs: Math.min(...diffPaints),
