@@ -96,13 +96,37 @@ export function resolvePythonGroups(
   );
 }
 
-/** Merges one RawStack into frames, ROOT FIRST. */
+/**
+ * One Frame object per symbol object: symbolizers that cache their answers (ProcessSymbolizer, the resolver's kernel
+ * cache) then yield the same frames for repeated addresses, which callers can intern by identity.
+ */
+const nativeFrames = new WeakMap<UserSymbol, Frame>();
+const kernelFrames = new WeakMap<KernelFrameSymbol, Frame>();
+
+function nativeFrame(sym: UserSymbol): Frame {
+  let f = nativeFrames.get(sym);
+  if (!f) {
+    f = { name: sym.name, file: "", line: 0, kind: "native", module: sym.module };
+    nativeFrames.set(sym, f);
+  }
+  return f;
+}
+
+function kernelFrame(k: KernelFrameSymbol): Frame {
+  let f = kernelFrames.get(k);
+  if (!f) {
+    f = { name: k.name, file: "", line: 0, kind: "kernel", module: "[kernel]" };
+    kernelFrames.set(k, f);
+  }
+  return f;
+}
+
+/** Merges one RawStack into frames, ROOT FIRST. The frames may be shared with other stacks: do not modify them. */
 export function mergeStack(raw: RawStack, ctx: MergeContext, stats?: MergeStats): Frame[] {
   const leafFirst: Frame[] = [];
 
   for (const addr of raw.kernel) {
-    const k = ctx.kernel(addr);
-    leafFirst.push({ name: k.name, file: "", line: 0, kind: "kernel", module: "[kernel]" });
+    leafFirst.push(kernelFrame(ctx.kernel(addr)));
   }
 
   // Credible native frames, leaf first.
@@ -126,10 +150,7 @@ export function mergeStack(raw: RawStack, ctx: MergeContext, stats?: MergeStats)
       if (stats) stats.droppedNative += raw.user.length - i;
       break;
     }
-    natives.push({
-      frame: { name: sym.name, file: "", line: 0, kind: "native", module: sym.module },
-      evalFrame: sym.known && isEvalFrame(sym.name),
-    });
+    natives.push({ frame: nativeFrame(sym), evalFrame: sym.known && isEvalFrame(sym.name) });
   }
 
   const groups =

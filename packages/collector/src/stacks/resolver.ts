@@ -132,7 +132,20 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
     warned.add(msg);
     opts.warn?.(msg);
   };
-  const kernel = opts.kernelSymbolizer ?? new KernelSymbolizer({ warn });
+  const kernelSym = opts.kernelSymbolizer ?? new KernelSymbolizer({ warn });
+  // Kernel addresses repeat across stacks and processes: one answer object per address (merge interns by identity).
+  const kernelCache = new Map<bigint, KernelFrameSymbol>();
+  const kernel = {
+    symbolize(a: bigint): KernelFrameSymbol {
+      let k = kernelCache.get(a);
+      if (!k) {
+        k = kernelSym.symbolize(a);
+        if (kernelCache.size >= 100_000) kernelCache.clear();
+        kernelCache.set(a, k);
+      }
+      return k;
+    },
+  };
   const makeSym = opts.userSymbolizer ?? ((pid: number) => new ProcessSymbolizer(pid));
   const makePy = opts.python ?? livePython;
   const maxOpen = Math.max(1, opts.maxOpenProcesses ?? MAX_PROCS);
