@@ -226,7 +226,8 @@ try {
   const md = `## Collector: overhead of \`perforator record\` on the tutorial server
 
 Command: \`pnpm --filter @perforator/collector bench\` (as root, after \`pnpm --filter @perforator/collector build\`;
-\`PAIRS\`, \`PHASE_SECONDS\`, \`SETTLE_SECONDS\`, \`CONCURRENCY\`, \`PIN=0\` override the defaults).
+\`PAIRS\`, \`PHASE_SECONDS\`, \`SETTLE_SECONDS\`, \`LONG_WARMUP_SECONDS\`, \`LONG_SECONDS\`, \`CONCURRENCY\`, \`PIN=0\`
+override the defaults; takes about 8 min).
 Run: ${date}, ${cpus().length} CPUs, Python ${PY.replace(/^.*versions\/([^/]+).*$/, "$1")}, ${CONCURRENCY} concurrent plain
 (non-keep-alive; the server speaks HTTP/1.0) loopback requests from a Node load generator to
 \`test/workloads/server.py\` (linear search).${PIN ? " Server pinned to CPU 1, load generator to CPU 0 (`taskset`); the collector is not pinned." : ""}
