@@ -2,34 +2,17 @@
  * The standalone page in real headless Chromium: loaded from file:// with every other request
  * blocked, driven like a user (search, click, hover, keyboard, URL reload).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ProfileBuilder } from "@perforator/profile";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { renderStandaloneHtml } from "./standalone-asset.js";
+import { chromiumFixture } from "./test-utils/browser.js";
 import { serverProfile, XSS, xssProfile } from "./test-utils/profiles.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-let browser: Browser;
-let context: BrowserContext;
-let dir: string;
-
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-  context = await browser.newContext({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 2 });
-  dir = mkdtempSync(join(tmpdir(), "pfg-browser-"));
-}, 30_000);
-
-afterAll(async () => {
-  await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = chromiumFixture("pfg-browser-");
 
 interface Opened {
   page: Page;
@@ -40,10 +23,10 @@ interface Opened {
 }
 
 async function open(name: string, html: string, query = ""): Promise<Opened> {
-  const file = join(dir, `${name}.html`);
+  const file = join(fx.dir, `${name}.html`);
   writeFileSync(file, html);
   const url = pathToFileURL(file).href;
-  const page = await context.newPage();
+  const page = await fx.context.newPage();
   const blocked: string[] = [];
   const dialogs: string[] = [];
   const errors: string[] = [];

@@ -2,40 +2,23 @@
  * The standalone page in headless Chromium, for the diff layout (removed / new frames), source
  * lines in the tooltip (per-function and per-line trees) and keyboard navigation.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Frame, ProfileBuilder } from "@perforator/profile";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProfileBuilder } from "@perforator/profile";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { renderStandaloneHtml } from "./standalone-asset.js";
-import { serverProfile } from "./test-utils/profiles.js";
+import { chromiumFixture } from "./test-utils/browser.js";
+import { pyAt as py, serverProfile } from "./test-utils/profiles.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-let browser: Browser;
-let context: BrowserContext;
-let dir: string;
-
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-  context = await browser.newContext({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 2 });
-  dir = mkdtempSync(join(tmpdir(), "pfg-viewer-"));
-}, 30_000);
-
-afterAll(async () => {
-  await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = chromiumFixture("pfg-viewer-");
 
 async function open(name: string, html: string, query = ""): Promise<{ page: Page; errors: string[] }> {
-  const file = join(dir, `${name}.html`);
+  const file = join(fx.dir, `${name}.html`);
   writeFileSync(file, html);
   const url = pathToFileURL(file).href;
-  const page = await context.newPage();
+  const page = await fx.context.newPage();
   const errors: string[] = [];
   await page.route("**/*", (route) => (route.request().url().split("?")[0] === url ? route.continue() : route.abort()));
   page.on("pageerror", (e) => errors.push(e.message));
@@ -139,14 +122,6 @@ describe("diff: frames only in one side are visible and marked", { timeout: 30_0
     expect(errors).toEqual([]);
     await page.close();
   });
-});
-
-const py = (name: string, line: number, file = "server.py"): Frame => ({
-  name,
-  file,
-  line,
-  kind: "python",
-  module: "",
 });
 
 /** search_user: 80 samples on line 24 (the loop), 20 on line 25 (the comparison); do_GET always at line 48. */

@@ -1,15 +1,8 @@
-import { buildDiffFlameTree, buildFlameTree, type Frame, type Profile, ProfileBuilder } from "@perforator/profile";
+import { buildDiffFlameTree, buildFlameTree, type Profile, ProfileBuilder } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
+import { pyAt as py } from "../test-utils/profiles.js";
 import { LineResolver, matchingValueIndex } from "./lines.js";
 import { indexTree, nodeName, pathTo } from "./tree.js";
-
-const py = (name: string, line: number, file = "server.py"): Frame => ({
-  name,
-  file,
-  line,
-  kind: "python",
-  module: "",
-});
 
 /** do_GET calls search_user from line 48; search_user spends 80 samples on line 24 and 20 on line 25. */
 function profile(opts: { line24: number; line25: number; callerLine?: number; extra?: number }): Profile {

@@ -3,6 +3,8 @@ import { type Frame, type Profile, ProfileBuilder } from "@perforator/profile";
 export const XSS = "</script><img src=x onerror=alert(1)>";
 
 const py = (name: string, file: string, line: number): Frame => ({ name, file, line, kind: "python", module: "" });
+/** A Python frame of server.py (or `file`) at `line`. */
+export const pyAt = (name: string, line: number, file = "server.py"): Frame => py(name, file, line);
 const native = (name: string, module: string): Frame => ({ name, file: "", line: 0, kind: "native", module });
 
 const MAIN = [
