@@ -107,22 +107,24 @@ export class StackFieldCache {
   private readonly python = new Map<string, RawPyFrame[]>();
   constructor(private readonly maxEntries = 1 << 15) {}
   addrs(s: string | undefined, line: string): bigint[] {
-    if (s === undefined || s === "-") return addrs(s, line);
-    let v = this.native.get(s);
-    if (!v) {
-      v = addrs(s, line);
-      if (this.native.size >= this.maxEntries) this.native.clear();
-      this.native.set(s, v);
-    }
-    return v;
+    return this.decode(this.native, s, line, addrs);
   }
   pyFrames(s: string | undefined, line: string): RawPyFrame[] {
-    if (s === undefined || s === "-") return pyFrames(s, line);
-    let v = this.python.get(s);
-    if (!v) {
-      v = pyFrames(s, line);
-      if (this.python.size >= this.maxEntries) this.python.clear();
-      this.python.set(s, v);
+    return this.decode(this.python, s, line, pyFrames);
+  }
+  /** `parse(s, line)`, memoised by the field's text; "-" (empty) is not worth caching. */
+  private decode<T>(
+    cache: Map<string, T>,
+    s: string | undefined,
+    line: string,
+    parse: (s: string | undefined, line: string) => T,
+  ): T {
+    if (s === undefined || s === "-") return parse(s, line);
+    let v = cache.get(s);
+    if (v === undefined) {
+      v = parse(s, line);
+      if (cache.size >= this.maxEntries) cache.clear();
+      cache.set(s, v);
     }
     return v;
   }
