@@ -141,6 +141,18 @@ async function run(n: number, width: number, height: number) {
   let renderer!: FlameRenderer;
   let first!: ReturnType<FlameRenderer["render"]>;
   let layout!: ReturnType<typeof computeLayout>;
+  /** One full draw from the top (no search, no hover), as the viewer's first paint and redraws do. */
+  const draw = (l: ReturnType<typeof computeLayout>, diff: boolean, focus?: number) =>
+    renderer.render({
+      layout: l,
+      scrollTop: 0,
+      viewportHeight: height,
+      search: null,
+      hover: -1,
+      ...(focus === undefined ? {} : { focus }),
+      diff,
+      devicePixelRatio: 1,
+    });
   // Three cold loads: data load, then first paint (index + layout + draw until a frame is presented).
   for (let rep = 0; rep < 3; rep++) {
     const t0 = performance.now();
@@ -149,15 +161,7 @@ async function run(n: number, width: number, height: number) {
     ix = indexTree(tree);
     renderer = new FlameRenderer(canvas);
     layout = computeLayout(ix, view);
-    first = renderer.render({
-      layout,
-      scrollTop: 0,
-      viewportHeight: height,
-      search: null,
-      hover: -1,
-      diff: false,
-      devicePixelRatio: 1,
-    });
+    first = draw(layout, false);
     const t2 = await nextFrame();
     loads.push(t1 - t0);
     paints.push(t2 - t1);
@@ -177,15 +181,7 @@ async function run(n: number, width: number, height: number) {
   for (let k = 0; k < 15; k++) {
     const a = performance.now();
     layout = computeLayout(ix, { ...view, zoom: k % 2 === 0 ? z : 0 });
-    zoomStats = renderer.render({
-      layout,
-      scrollTop: 0,
-      viewportHeight: height,
-      search: null,
-      hover: -1,
-      diff: false,
-      devicePixelRatio: 1,
-    });
+    zoomStats = draw(layout, false);
     zoomTimes.push(performance.now() - a);
   }
   // Search: substring over every node, matched subtrees summed once.
@@ -211,15 +207,7 @@ async function run(n: number, width: number, height: number) {
     const a = performance.now();
     dix = indexTree(dtree);
     const dl = computeLayout(dix, view);
-    dfirst = renderer.render({
-      layout: dl,
-      scrollTop: 0,
-      viewportHeight: height,
-      search: null,
-      hover: -1,
-      diff: true,
-      devicePixelRatio: 1,
-    });
+    dfirst = draw(dl, true);
     diffPaints.push((await nextFrame()) - a);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -227,16 +215,7 @@ async function run(n: number, width: number, height: number) {
   for (let k = 0; k < 15; k++) {
     const a = performance.now();
     const dl = computeLayout(dix, { ...view, zoom: k % 2 === 0 ? z : 0 });
-    renderer.render({
-      layout: dl,
-      scrollTop: 0,
-      viewportHeight: height,
-      search: null,
-      hover: -1,
-      focus: z,
-      diff: true,
-      devicePixelRatio: 1,
-    });
+    draw(dl, true, z);
     diffRedraws.push(performance.now() - a);
   }
   return {
