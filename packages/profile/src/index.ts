@@ -24,6 +24,15 @@ export { dropFrames, filterByLabel, groupByLabel } from "./ops/filter.js";
 export { type MergeOptions, merge } from "./ops/merge.js";
 export { type FunctionRef, type Sandwich, sandwich } from "./ops/sandwich.js";
 export { functionKey, type TopOptions, type TopRow, topFunctions } from "./ops/top.js";
+// stored form: profiles interned against a shared stack dictionary
+export {
+  decodeStored,
+  encodeStored,
+  mergeStored,
+  StackStore,
+  type StoredProfile,
+  type StoreMark,
+} from "./store/index.js";
 
 import { parseProfile as parseProfileJsonImpl } from "./importers/json.js";
 /** Alias of parseProfile (the collector's JSON). */

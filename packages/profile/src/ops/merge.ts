@@ -46,9 +46,7 @@ export class ProfileMerger {
   readonly sampleTypes: readonly ValueType[];
   private readonly nt: number;
   private readonly keepLabels: boolean;
-  private first: Profile | undefined;
-  private profiles = 0;
-  private mergedCount = 0;
+  private readonly info: MergeInfo;
 
   private readonly frames: Frame[] = [];
   /** name → frame indices with that name (usually one). */
@@ -79,17 +77,12 @@ export class ProfileMerger {
   private offs = new Int32Array(257);
   private svs = new Float64Array(512);
 
-  private timeStart = Number.POSITIVE_INFINITY;
-  private timeEnd = 0;
-  private allTimed = true;
-  private durationSum = 0;
-  private readonly meta: Record<string, string> = {};
-
   constructor(sampleTypes: readonly ValueType[], opts: MergeOptions = {}) {
     if (sampleTypes.length === 0) throw new Error("a profile needs at least one sample type");
     this.sampleTypes = sampleTypes.map((t) => ({ ...t }));
     this.nt = sampleTypes.length;
     this.keepLabels = opts.keepLabels !== false;
+    this.info = new MergeInfo(this.sampleTypes);
   }
 
   private internFrame(f: Frame): number {
@@ -147,23 +140,7 @@ export class ProfileMerger {
 
   add(p: Profile): this {
     const nt = this.nt;
-    const same = p.sampleTypes.length === nt && p.sampleTypes.every((t, i) => sameValueType(t, this.sampleTypes[i]!));
-    if (!same) {
-      throw new Error(
-        `cannot merge profiles with different sample types: profile 0 has [${this.sampleTypes
-          .map(formatValueType)
-          .join(", ")}], profile ${this.profiles} has [${p.sampleTypes.map(formatValueType).join(", ")}]`,
-      );
-    }
-    if (!this.first) this.first = p;
-    this.profiles++;
-    this.mergedCount += Number(p.meta.merged_profiles ?? 1) || 1;
-    if (p.timeNanos > 0) {
-      if (p.timeNanos < this.timeStart) this.timeStart = p.timeNanos;
-      if (p.timeNanos + p.durationNanos > this.timeEnd) this.timeEnd = p.timeNanos + p.durationNanos;
-    } else this.allTimed = false;
-    this.durationSum += p.durationNanos;
-    for (const k in p.meta) if (!(k in this.meta)) this.meta[k] = p.meta[k]!;
+    this.info.add(p);
 
     const pf = p.frames;
     if (this.remap.length < pf.length) this.remap = new Int32Array(pf.length * 2);
@@ -337,14 +314,61 @@ export class ProfileMerger {
       samples[i] = { stack, values: v, labels: this.keepLabels ? this.labelSets[li]! : EMPTY };
       b = c + n + ((n & 1) === 0 ? 0 : 1);
     }
+    return { ...this.info.build(), frames: this.frames.slice(), samples };
+  }
+}
+
+/** The fields of a profile that merging combines without looking at samples. */
+export type ProfileHeader = Pick<
+  Profile,
+  "sampleTypes" | "defaultSampleType" | "timeNanos" | "durationNanos" | "period" | "periodType" | "meta"
+>;
+
+/**
+ * Everything a merge computes besides frames and samples (shared by ProfileMerger and mergeStored):
+ * the sample-type check, the covered time, merged_profiles and the first-wins meta.
+ */
+export class MergeInfo {
+  private first: ProfileHeader | undefined;
+  private profiles = 0;
+  private mergedCount = 0;
+  private timeStart = Number.POSITIVE_INFINITY;
+  private timeEnd = 0;
+  private allTimed = true;
+  private durationSum = 0;
+  private readonly meta: Record<string, string> = {};
+
+  constructor(readonly sampleTypes: readonly ValueType[]) {}
+
+  /** Throws when `p` has other sample types than the first profile; otherwise accounts for it. */
+  add(p: ProfileHeader): void {
+    const types = this.sampleTypes;
+    const same = p.sampleTypes.length === types.length && p.sampleTypes.every((t, i) => sameValueType(t, types[i]!));
+    if (!same) {
+      throw new Error(
+        `cannot merge profiles with different sample types: profile 0 has [${types
+          .map(formatValueType)
+          .join(", ")}], profile ${this.profiles} has [${p.sampleTypes.map(formatValueType).join(", ")}]`,
+      );
+    }
+    if (!this.first) this.first = p;
+    this.profiles++;
+    this.mergedCount += Number(p.meta.merged_profiles ?? 1) || 1;
+    if (p.timeNanos > 0) {
+      if (p.timeNanos < this.timeStart) this.timeStart = p.timeNanos;
+      if (p.timeNanos + p.durationNanos > this.timeEnd) this.timeEnd = p.timeNanos + p.durationNanos;
+    } else this.allTimed = false;
+    this.durationSum += p.durationNanos;
+    for (const k in p.meta) if (!(k in this.meta)) this.meta[k] = p.meta[k]!;
+  }
+
+  build(): ProfileHeader {
     const first = this.first;
     const meta = { ...this.meta };
     if (this.profiles > 1) meta.merged_profiles = String(this.mergedCount);
     return {
       sampleTypes: this.sampleTypes.map((t) => ({ ...t })),
       defaultSampleType: first?.defaultSampleType ?? 0,
-      frames: this.frames.slice(),
-      samples,
       // Covered time: the span of all inputs when all have a start time, else the sum of durations.
       timeNanos: this.timeStart === Number.POSITIVE_INFINITY ? 0 : this.timeStart,
       durationNanos: this.allTimed && this.profiles > 0 ? this.timeEnd - this.timeStart : this.durationSum,
