@@ -46,52 +46,130 @@ export function mergeStored(store: StackStore, stored: readonly StoredProfile[],
   let nTouched = 0;
   for (let p = 0; p < stored.length; p++) {
     const { series, values } = stored[p]!;
-    const ns = series.length;
-    for (let i = 0; i < ns; i++) {
-      const s = series[i]!;
-      if (s >>> 0 >= nSeries) {
-        throw new Error(
-          `cannot merge stored profile ${p}: sample ${i} refers to series ${s}, but the store has ${nSeries}; append the store segments written after this profile (StackStore.append) before merging`,
-        );
-      }
-      const row = rowOf === null ? s : rowOf[s]!;
-      const a = row * nt;
-      const b = i * nt;
-      // The first value is assigned, not added to 0, so the sums are bit for bit merge()'s.
-      if (seen[row] === 0) {
-        seen[row] = 1;
-        touched[nTouched++] = row;
-        for (let j = 0; j < nt; j++) acc[a + j] = values[b + j]!;
-      } else {
-        for (let j = 0; j < nt; j++) acc[a + j] += values[b + j]!;
-      }
+    const bad = firstBadSeries(series, nSeries);
+    if (bad >= 0) {
+      throw new Error(
+        `cannot merge stored profile ${p}: sample ${bad} refers to series ${series[bad]}, but the store has ${nSeries}; append the store segments written after this profile (StackStore.append) before merging`,
+      );
     }
+    nTouched =
+      rowOf === null
+        ? accumulate(series, values, nt, acc, seen, touched, nTouched)
+        : accumulateBy(rowOf, series, values, nt, acc, seen, touched, nTouched);
   }
 
   const { frames: storeFrames, labelSets, stackPool: pool, stackOff, seriesLabel, seriesStack } = cols;
   const frameMap = new Int32Array(storeFrames.length).fill(-1);
   const frames: Frame[] = [];
   const samples: Sample[] = new Array(nTouched);
+  // Samples with the same stack (other threads) share one stack array: fewer objects to allocate and
+  // for the garbage collector to copy, which is most of this loop's cost. Stacks are readonly in the model.
+  const stackArrays: (number[] | undefined)[] = new Array(cols.stacks);
   for (let k = 0; k < nTouched; k++) {
     const row = touched[k]!;
     const sid = keepLabels ? seriesStack[row]! : row;
-    const o = stackOff[sid]!;
-    const n = pool[o]!;
-    const stack: number[] = new Array(n);
-    for (let d = 0; d < n; d++) {
-      const f = pool[o + 1 + d]!;
-      let m = frameMap[f]!;
-      if (m < 0) {
-        m = frames.length;
-        const g = storeFrames[f]!;
-        frames.push({ name: g.name, file: g.file, line: g.line, kind: g.kind, module: g.module });
-        frameMap[f] = m;
+    let stack = stackArrays[sid];
+    if (stack === undefined) {
+      const o = stackOff[sid]!;
+      const n = pool[o]!;
+      stack = new Array(n);
+      for (let d = 0; d < n; d++) {
+        const f = pool[o + 1 + d]!;
+        let m = frameMap[f]!;
+        if (m < 0) {
+          m = frames.length;
+          const g = storeFrames[f]!;
+          frames.push({ name: g.name, file: g.file, line: g.line, kind: g.kind, module: g.module });
+          frameMap[f] = m;
+        }
+        stack[d] = m;
       }
-      stack[d] = m;
+      stackArrays[sid] = stack;
     }
     const v: number[] = new Array(nt);
     for (let j = 0; j < nt; j++) v[j] = acc[row * nt + j]!;
     samples[k] = { stack, values: v, labels: keepLabels ? labelSets[seriesLabel[row]!]! : EMPTY };
   }
   return { ...info.build(), frames, samples };
+}
+
+/** Index of the first series id outside [0, nSeries), or -1. */
+function firstBadSeries(series: Int32Array, nSeries: number): number {
+  let bad = 0;
+  for (let i = 0; i < series.length; i++) bad |= (nSeries - 1 - series[i]!) | series[i]!;
+  if (bad >= 0) return -1;
+  for (let i = 0; i < series.length; i++) if (series[i]! >>> 0 >= nSeries) return i;
+  return -1;
+}
+
+/**
+ * Adds each sample's values to the accumulator row of its series; returns the new count of touched rows.
+ * A row's first value is assigned, not added to 0, so the sums are bit for bit merge()'s (-0 stays -0).
+ */
+function accumulate(
+  series: Int32Array,
+  values: Float64Array,
+  nt: number,
+  acc: Float64Array,
+  seen: Uint8Array,
+  touched: Int32Array,
+  nTouched: number,
+): number {
+  const ns = series.length;
+  if (nt === 2) {
+    for (let i = 0; i < ns; i++) {
+      const row = series[i]!;
+      const a = 2 * row;
+      if (seen[row] === 0) {
+        seen[row] = 1;
+        touched[nTouched++] = row;
+        acc[a] = values[2 * i]!;
+        acc[a + 1] = values[2 * i + 1]!;
+      } else {
+        acc[a] += values[2 * i]!;
+        acc[a + 1] += values[2 * i + 1]!;
+      }
+    }
+    return nTouched;
+  }
+  for (let i = 0; i < ns; i++) {
+    const row = series[i]!;
+    const a = row * nt;
+    const b = i * nt;
+    if (seen[row] === 0) {
+      seen[row] = 1;
+      touched[nTouched++] = row;
+      for (let j = 0; j < nt; j++) acc[a + j] = values[b + j]!;
+    } else {
+      for (let j = 0; j < nt; j++) acc[a + j] += values[b + j]!;
+    }
+  }
+  return nTouched;
+}
+
+/** accumulate() with rows given by `rowOf[series id]` (stack ids when labels are dropped). */
+function accumulateBy(
+  rowOf: Int32Array,
+  series: Int32Array,
+  values: Float64Array,
+  nt: number,
+  acc: Float64Array,
+  seen: Uint8Array,
+  touched: Int32Array,
+  nTouched: number,
+): number {
+  const ns = series.length;
+  for (let i = 0; i < ns; i++) {
+    const row = rowOf[series[i]!]!;
+    const a = row * nt;
+    const b = i * nt;
+    if (seen[row] === 0) {
+      seen[row] = 1;
+      touched[nTouched++] = row;
+      for (let j = 0; j < nt; j++) acc[a + j] = values[b + j]!;
+    } else {
+      for (let j = 0; j < nt; j++) acc[a + j] += values[b + j]!;
+    }
+  }
+  return nTouched;
 }
