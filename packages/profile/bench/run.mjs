@@ -7,10 +7,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   buildFlameTree,
+  decodeStored,
+  encodeStored,
   merge,
+  mergeStored,
   ProfileBuilder,
   parseFolded,
   parsePprof,
+  StackStore,
   toFolded,
   toPprof,
   totalValue,
@@ -62,6 +66,61 @@ function report(name, input, t, note = "") {
     `→ ${m.samples.length} samples, ${m.frames.length} frames; target ≤ 1 s`,
   );
   globalThis.mergedDay = m;
+
+  // ---------- 1b. the same day stored against a StackStore (intern at write time, sum columns at query time) ----------
+  const input = `${nProfiles} profiles × ${stacksPer} stacks`;
+  const ti = time(() => {
+    const store = new StackStore();
+    return { store, stored: profiles.map((p) => store.intern(p)) };
+  }, 2);
+  const { store, stored } = ti.result;
+  const counts = `${store.frameCount} frames, ${store.labelSetCount} label sets, ${store.stackCount} stacks, ${store.seriesCount} series`;
+  report(
+    "StackStore.intern (write time)",
+    `${input}, into an empty store`,
+    ti,
+    `${fmt(ti.cpu / nProfiles)} CPU per profile; store → ${counts}`,
+  );
+  const check = (r, what) => {
+    if (totalValue(r, 0) !== expected || totalValue(r, 1) !== profiles.reduce((a, p) => a + totalValue(p, 1), 0)) {
+      throw new Error(`${what} total differs from the inputs' total`);
+    }
+  };
+  const tm = time(() => mergeStored(store, stored), 3);
+  check(tm.result, "mergeStored");
+  if (tm.result.samples.length !== m.samples.length) throw new Error("mergeStored sample count differs from merge()");
+  report(
+    "mergeStored",
+    `${input}, stored`,
+    tm,
+    `→ ${tm.result.samples.length} samples (= merge()), ${tm.result.frames.length} frames, totals checked; target ≤ 1 s`,
+  );
+  const tn = time(() => mergeStored(store, stored, { keepLabels: false }), 3);
+  check(tn.result, "mergeStored (no labels)");
+  report("mergeStored, keepLabels: false", `${input}, stored`, tn, `→ ${tn.result.samples.length} samples`);
+  const tse = time(() => store.encode(), 3);
+  const storeBytes = tse.result;
+  report("StackStore.encode", counts, tse, `${(storeBytes.length / 1e6).toFixed(2)} MB`);
+  const tsd = time(() => StackStore.decode(storeBytes), 3);
+  if (tsd.result.seriesCount !== store.seriesCount) throw new Error("store decode lost series");
+  report("StackStore.decode", `${(storeBytes.length / 1e6).toFixed(2)} MB`, tsd);
+  const tpe = time(() => stored.map((sp) => encodeStored(sp)), 3);
+  const sizes = tpe.result.map((b) => b.length);
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  report(
+    "encodeStored",
+    `${nProfiles} stored profiles`,
+    tpe,
+    `${(totalBytes / 1e6).toFixed(1)} MB in all, ${(totalBytes / nProfiles / 1e3).toFixed(0)} kB per profile`,
+  );
+  const tpd = time(() => tpe.result.map((b) => decodeStored(b, tsd.result)), 3);
+  check(mergeStored(tsd.result, tpd.result), "mergeStored of decoded store and profiles");
+  report(
+    "decodeStored",
+    `${nProfiles} stored profiles, checked against the store`,
+    tpd,
+    "merge of the decoded day checked",
+  );
 }
 
 // ---------- 2. buildFlameTree on trees of 10k / 100k / 1M nodes ----------

@@ -55,6 +55,8 @@ export interface StoreColumns {
 }
 
 const EMPTY: Labels = Object.freeze({});
+/** Samples per probe batch in intern(): their table slots and runs stay in L1/L2. */
+const CHUNK = 128;
 
 /** Per-depth odd multipliers of the stack hash (the same construction as merge's). */
 const HASH_KEYS = new Int32Array(256);
@@ -119,19 +121,29 @@ export class StackStore {
   /** stackOff[s] = pool offset of stack s; stackOff[stacks] = pool length. */
   private stackOff = new Int32Array(1024);
   private nStacks = 0;
-  /** Open addressing, linear probing: [hash, stack id + 1] per slot. */
-  private stackTable = new Int32Array(2 * 1024);
+  /**
+   * Open addressing, linear probing: [hash, stack id + 1, pool offset] per slot, so a probe reads the
+   * slot and the run and nothing else (memory latency is what interning costs).
+   */
+  private stackTable = new Int32Array(3 * 1024);
   private stackMask = 1023;
 
   private seriesLabel = new Int32Array(1024);
   private seriesStack = new Int32Array(1024);
   private nSeries = 0;
-  /** Open addressing: series id + 1 per slot (the key is two ints, compared directly). */
-  private seriesTable = new Int32Array(1024);
+  /** Open addressing: [series id + 1, label set id, stack id] per slot, the key kept in the slot. */
+  private seriesTable = new Int32Array(3 * 1024);
   private seriesMask = 1023;
 
+  // Per-intern scratch: frame remap, flat remapped stacks, their hashes and offsets, a chunk's probes.
   private remap = new Int32Array(256);
-  private flat = new Int32Array(256);
+  private flat = new Int32Array(4096);
+  private hs = new Int32Array(256);
+  private offs = new Int32Array(257);
+  private readonly cand = new Int32Array(CHUNK);
+  private readonly sids = new Int32Array(CHUNK);
+  /** Receives the cache-touching loads of intern() so they are not optimised away. */
+  private sink = 0;
 
   constructor(id?: string) {
     if (id !== undefined && !/^[0-9a-z_-]{1,64}$/i.test(id)) {
@@ -246,13 +258,13 @@ export class StackStore {
 
   /** Id of the stack frames[o..o+n) (store frame ids, root first), interning it if new. */
   private stackId(frames: Int32Array, o: number, n: number, h: number): number {
-    const { stackTable: table, stackMask: mask, stackPool: pool, stackOff: off } = this;
+    const { stackTable: table, stackMask: mask, stackPool: pool } = this;
     let slot = h & mask;
     for (;;) {
-      const e = table[2 * slot + 1]!;
+      const e = table[3 * slot + 1]!;
       if (e === 0) break;
-      if (table[2 * slot] === h) {
-        const b = off[e - 1]!;
+      if (table[3 * slot] === h) {
+        const b = table[3 * slot + 2]!;
         if (pool[b] === n) {
           let i = 0;
           while (i < n && pool[b + 1 + i] === frames[o + i]) i++;
@@ -263,7 +275,8 @@ export class StackStore {
     }
     const id = this.nStacks;
     const b = this.stackPoolLen;
-    this.stackPool = grown(this.stackPool, b + 1 + n);
+    // 16 spare entries past the last run keep intern()'s touch of pool[b + 12] in bounds.
+    this.stackPool = grown(this.stackPool, b + 17 + n);
     this.stackOff = grown(this.stackOff, id + 2);
     const p = this.stackPool;
     p[b] = n;
@@ -272,8 +285,9 @@ export class StackStore {
     this.stackOff[id] = b;
     this.stackOff[id + 1] = this.stackPoolLen;
     this.nStacks = id + 1;
-    table[2 * slot] = h;
-    table[2 * slot + 1] = id + 1;
+    table[3 * slot] = h;
+    table[3 * slot + 1] = id + 1;
+    table[3 * slot + 2] = b;
     // Load factor at most 5/8 keeps linear probing short.
     if (this.nStacks * 8 > (mask + 1) * 5) this.rehashStacks((mask + 1) * 2);
     return id;
@@ -304,13 +318,13 @@ export class StackStore {
     return this.seriesId(labelSet, stack);
   }
 
-  private seriesId(li: number, si: number): number {
-    const { seriesTable: table, seriesMask: mask, seriesLabel: sl, seriesStack: ss } = this;
-    let slot = hashSeries(li, si) & mask;
+  private seriesId(li: number, si: number, h = hashSeries(li, si)): number {
+    const { seriesTable: table, seriesMask: mask } = this;
+    let slot = h & mask;
     for (;;) {
-      const e = table[slot]!;
+      const e = table[3 * slot]!;
       if (e === 0) break;
-      if (ss[e - 1] === si && sl[e - 1] === li) return e - 1;
+      if (table[3 * slot + 2] === si && table[3 * slot + 1] === li) return e - 1;
       slot = (slot + 1) & mask;
     }
     const id = this.nSeries;
@@ -319,13 +333,15 @@ export class StackStore {
     this.seriesLabel[id] = li;
     this.seriesStack[id] = si;
     this.nSeries = id + 1;
-    table[slot] = id + 1;
+    table[3 * slot] = id + 1;
+    table[3 * slot + 1] = li;
+    table[3 * slot + 2] = si;
     if (this.nSeries * 8 > (mask + 1) * 5) this.rehashSeries((mask + 1) * 2);
     return id;
   }
 
   private rehashStacks(size: number): void {
-    const table = new Int32Array(2 * size);
+    const table = new Int32Array(3 * size);
     const mask = size - 1;
     const pool = this.stackPool;
     const off = this.stackOff;
@@ -333,21 +349,26 @@ export class StackStore {
       const b = off[s]!;
       const h = hashStack(pool, b + 1, pool[b]!);
       let slot = h & mask;
-      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      table[2 * slot] = h;
-      table[2 * slot + 1] = s + 1;
+      while (table[3 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[3 * slot] = h;
+      table[3 * slot + 1] = s + 1;
+      table[3 * slot + 2] = b;
     }
     this.stackTable = table;
     this.stackMask = mask;
   }
 
   private rehashSeries(size: number): void {
-    const table = new Int32Array(size);
+    const table = new Int32Array(3 * size);
     const mask = size - 1;
     for (let s = 0; s < this.nSeries; s++) {
-      let slot = hashSeries(this.seriesLabel[s]!, this.seriesStack[s]!) & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = s + 1;
+      const li = this.seriesLabel[s]!;
+      const si = this.seriesStack[s]!;
+      let slot = hashSeries(li, si) & mask;
+      while (table[3 * slot] !== 0) slot = (slot + 1) & mask;
+      table[3 * slot] = s + 1;
+      table[3 * slot + 1] = li;
+      table[3 * slot + 2] = si;
     }
     this.seriesTable = table;
     this.seriesMask = mask;
@@ -400,6 +421,16 @@ export class StackStore {
     const labelCache = new Map<Labels, number>();
     let lastLabels: Labels | undefined;
     let lastLabelId = 0;
+    if (this.hs.length < ns) {
+      this.hs = new Int32Array(ns * 2);
+      this.offs = new Int32Array(ns * 2 + 1);
+    }
+    const hs = this.hs;
+    const offs = this.offs;
+    // Pass 1: label set ids (kept in `series` until pass 2 replaces them), stacks remapped to store frame
+    // ids into one flat buffer, their hashes, and the values. No table is touched yet.
+    let flat = this.flat;
+    let fl = 0;
     for (let si = 0; si < ns; si++) {
       const s = samples[si]!;
       // Neighbouring samples usually share one label set object (ProfileBuilder shares them).
@@ -412,10 +443,15 @@ export class StackStore {
         }
         lastLabelId = li;
       }
+      series[si] = lastLabelId;
       const st = s.stack;
       const n = st.length;
-      if (this.flat.length < n) this.flat = new Int32Array(n * 2);
-      const flat = this.flat;
+      if (fl + n > flat.length) {
+        const nf2 = new Int32Array(Math.max(flat.length * 2, fl + n));
+        nf2.set(flat.subarray(0, fl));
+        flat = this.flat = nf2;
+      }
+      offs[si] = fl;
       let h = n;
       for (let i = 0; i < n; i++) {
         const x = st[i]!;
@@ -425,15 +461,50 @@ export class StackStore {
           );
         }
         const f = remap[x]!;
-        flat[i] = f;
+        flat[fl++] = f;
         h = (h + Math.imul(f + 1, HASH_KEYS[i & 255]!)) | 0;
       }
-      const stackId = this.stackId(flat, 0, n, finish(h));
-      series[si] = this.seriesId(lastLabelId, stackId);
+      hs[si] = finish(h);
       const sv = s.values;
       const vb = si * nt;
       for (let j = 0; j < nt; j++) values[vb + j] = sv[j] ?? 0;
     }
+    offs[ns] = fl;
+    // Pass 2, in chunks: a stack probe (table slot, then the run it points at) and a series probe are
+    // cache misses that depend on each other. Touching a chunk's slots and runs first, in loops whose
+    // loads are independent, lets those misses overlap; the probes then mostly hit the cache. The
+    // touches are hints only: stackId and seriesId do the real lookups.
+    const cand = this.cand;
+    const sids = this.sids;
+    let sink = 0;
+    for (let c0 = 0; c0 < ns; c0 += CHUNK) {
+      const c1 = Math.min(c0 + CHUNK, ns);
+      {
+        const table = this.stackTable;
+        const mask = this.stackMask;
+        const pool = this.stackPool;
+        for (let si = c0; si < c1; si++) cand[si - c0] = table[3 * (hs[si]! & mask) + 2]!;
+        for (let si = c0; si < c1; si++) {
+          const b = cand[si - c0]!;
+          sink ^= pool[b]! ^ pool[b + 12]!;
+        }
+      }
+      for (let si = c0; si < c1; si++) {
+        const fb = offs[si]!;
+        sids[si - c0] = this.stackId(flat, fb, offs[si + 1]! - fb, hs[si]!);
+      }
+      {
+        const table = this.seriesTable;
+        const mask = this.seriesMask;
+        for (let si = c0; si < c1; si++) {
+          const h = hashSeries(series[si]!, sids[si - c0]!);
+          cand[si - c0] = h;
+          sink ^= table[3 * (h & mask)]!;
+        }
+      }
+      for (let si = c0; si < c1; si++) series[si] = this.seriesId(series[si]!, sids[si - c0]!, cand[si - c0]!);
+    }
+    this.sink ^= sink;
     return {
       storeId: this.id,
       sampleTypes: p.sampleTypes.map((t) => ({ type: t.type, unit: t.unit })),
