@@ -43,18 +43,23 @@ const arbProfiles = fc.array(
     merged: fc.constantFrom(undefined, "3"),
     host: fc.constantFrom(undefined, "a", "b"),
     dup: fc.boolean(),
+    frac: fc.boolean(),
   }),
   { minLength: 1, maxLength: 6 },
 );
-/** `dup`: every sample twice, the copies with unshared label objects (a profile not built by ProfileBuilder). */
+/**
+ * `dup`: every sample twice, the copies with unshared label objects (a profile not built by ProfileBuilder).
+ * `frac`: fractional values, whose float sums depend on the order of the additions.
+ */
 const toProfiles = (
-  xs: { p: Profile; t: number; merged: string | undefined; host: string | undefined; dup: boolean }[],
+  xs: { p: Profile; t: number; merged: string | undefined; host: string | undefined; dup: boolean; frac: boolean }[],
 ): Profile[] =>
-  xs.map(({ p, t, merged, host, dup }) => {
+  xs.map(({ p, t, merged, host, dup, frac }) => {
     const meta: Record<string, string> = { ...p.meta };
     if (merged !== undefined) meta.merged_profiles = merged;
     if (host !== undefined) meta.host = host;
-    const samples = dup ? [...p.samples, ...p.samples.map((s) => ({ ...s, labels: { ...s.labels } }))] : p.samples;
+    let samples = dup ? [...p.samples, ...p.samples.map((s) => ({ ...s, labels: { ...s.labels } }))] : p.samples;
+    if (frac) samples = samples.map((s, i) => ({ ...s, values: s.values.map((v) => v / 7 + 0.1 * (i % 3)) }));
     return { ...p, timeNanos: t, meta, samples };
   });
 
