@@ -236,4 +236,21 @@ describe("StackStore + mergeStored", () => {
     expect(store.internLabels({ a: "1", b: "2" })).toBe(store.internLabels({ b: "2", a: "1" }));
     expect(store.internLabels({ a: "1" })).not.toBe(store.internLabels({ a: "2" }));
   });
+
+  it("says which id or mark is wrong on direct use", () => {
+    const store = new StackStore("s1");
+    expect(() => new StackStore("not a valid id!")).toThrow(/store id "not a valid id!" is not valid/);
+    expect(() => store.internStack([0])).toThrow(/frame id 0, but the store has 0 frames/);
+    const f = store.internFrame({ name: "f", file: "", line: 0, kind: "native", module: "" });
+    const st = store.internStack([f, f]);
+    expect(store.internStack([f, f])).toBe(st);
+    expect(() => store.internSeries(0, st)).toThrow(/label set id 0 is not in the store \(it has 0\)/);
+    const li = store.internLabels({});
+    expect(store.internSeries(li, st)).toBe(0);
+    expect(() => store.internSeries(li, 5)).toThrow(/stack id 5 is not in the store/);
+    expect(() => store.frame(9)).toThrow(/frame id 9 is not in the store \(it has 1\)/);
+    expect(() => store.encode({ frames: 2, labelSets: 0, stacks: 0, series: 0 })).toThrow(
+      /since.frames = 2 is not a mark of this store \(it has 1 frames\)/,
+    );
+  });
 });
