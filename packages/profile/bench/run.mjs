@@ -129,7 +129,7 @@ function report(name, input, t, note = "") {
     "encodeStored",
     `${nProfiles} stored profiles`,
     tpe,
-    `${(totalBytes / 1e6).toFixed(1)} MB in all, ${(totalBytes / nProfiles / 1e3).toFixed(0)} kB per profile`,
+    `${(totalBytes / 1e6).toFixed(1)} MB in all, ${(totalBytes / nProfiles / 1e3).toFixed(0)} kB and ${fmt(tpe.cpu / nProfiles)} CPU per profile`,
   );
   const tpd = time(() => tpe.result.map((b) => decodeStored(b, tsd.result)), 3);
   check(mergeStored(tsd.result, tpd.result), "mergeStored of decoded store and profiles");
@@ -137,7 +137,7 @@ function report(name, input, t, note = "") {
     "decodeStored",
     `${nProfiles} stored profiles, checked against the store`,
     tpd,
-    "merge of the decoded day checked",
+    `${fmt(tpd.cpu / nProfiles)} CPU per profile; merge of the decoded day checked`,
   );
 }
 
