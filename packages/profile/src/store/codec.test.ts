@@ -166,7 +166,11 @@ describe("encodeStored/decodeStored", () => {
       /interned in store [0-9a-f]+, not in this store \(elsewhere\)/,
     );
     const empty = StackStore.decode(new StackStore(store.id).encode());
-    expect(() => decodeStored(bytes, empty)).toThrow(/refers to series 0, but the store has 0/);
+    expect(() => decodeStored(bytes, empty)).toThrow(/had 3 series, this copy has 0; append the store segments/);
+    const fork = StackStore.decode(new StackStore(store.id).encode());
+    const fr = fork.internFrame(profiles[0]!.frames[0]!);
+    for (const tid of ["1", "2", "3"]) fork.internSeries(fork.internLabels({ tid }), fork.internStack([fr]));
+    expect(() => decodeStored(bytes, fork)).toThrow(/different history than the one that interned it/);
   });
 });
 

@@ -30,6 +30,16 @@ export function mergeStored(store: StackStore, stored: readonly StoredProfile[],
       );
     }
     info.add(sp);
+    if (!(sp.storeSeries >= 0 && sp.storeSeries <= nSeries)) {
+      throw new Error(
+        `cannot merge stored profile ${i}: it was interned when store ${store.id} had ${sp.storeSeries} series, this copy has ${nSeries}; append the store segments written after this profile (StackStore.append) before merging`,
+      );
+    }
+    if (store.digestAt(sp.storeSeries) !== sp.storeDigest) {
+      throw new Error(
+        `cannot merge stored profile ${i}: this copy of store ${store.id} has a different history than the one that interned it (a fork: two writers, or a store restored from an older copy that interned profiles since), so its series ids would mean other stacks here; merge it against the store that interned it`,
+      );
+    }
     if (sp.values.length !== sp.series.length * nt) {
       throw new Error(
         `cannot merge stored profile ${i}: ${sp.series.length} samples × ${nt} sample types need ${sp.series.length * nt} values, it has ${sp.values.length} (corrupted stored profile)`,
@@ -45,11 +55,11 @@ export function mergeStored(store: StackStore, stored: readonly StoredProfile[],
   const touched = new Int32Array(nRows);
   let nTouched = 0;
   for (let p = 0; p < stored.length; p++) {
-    const { series, values } = stored[p]!;
-    const bad = firstBadSeries(series, nSeries);
+    const { series, values, storeSeries } = stored[p]!;
+    const bad = firstBadSeries(series, storeSeries);
     if (bad >= 0) {
       throw new Error(
-        `cannot merge stored profile ${p}: sample ${bad} refers to series ${series[bad]}, but the store has ${nSeries}; append the store segments written after this profile (StackStore.append) before merging`,
+        `cannot merge stored profile ${p}: sample ${bad} refers to series ${series[bad]}, but the store had ${storeSeries} when it was interned (corrupted stored profile)`,
       );
     }
     nTouched =

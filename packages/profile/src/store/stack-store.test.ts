@@ -201,7 +201,42 @@ describe("StackStore + mergeStored", () => {
     const sp = writer.intern(b.build());
     const reader = StackStore.decode(early);
     expect(() => mergeStored(reader, [sp])).toThrow(
-      /refers to series 0, but the store has 0; append the store segments/,
+      /interned when store w had 1 series, this copy has 0; append the store segments/,
+    );
+    expect(mergeStored(reader.append(writer.encode(reader.mark())), [sp]).samples).toHaveLength(1);
+  });
+
+  it("refuses a stored profile from a fork of its store (same id, other entries under the same ids)", () => {
+    const f = (name: string) => ({ name, file: "/srv/app.py", line: 1, kind: "python" as const, module: "" });
+    const profileOf = (name: string) => {
+      const b = new ProfileBuilder(TYPES);
+      b.addFrames([f("main"), f(name)], [1, 10]);
+      return b.build();
+    };
+    const primary = new StackStore();
+    primary.intern(profileOf("a"));
+    const backup = primary.encode();
+    const sp = primary.intern(profileOf("search_user")); // series 1 = main;search_user
+    // A restart from the backup, which then interns another profile: series 1 = main;other here.
+    const restored = StackStore.decode(backup);
+    restored.intern(profileOf("other"));
+    expect(restored.seriesCount).toBe(primary.seriesCount);
+    expect(() => mergeStored(restored, [sp])).toThrow(/has a different history than the one that interned it \(a fork/);
+    // The primary and an exact copy of it are fine.
+    expect(mergeStored(StackStore.decode(primary.encode()), [sp]).frames.map((x) => x.name)).toEqual([
+      "main",
+      "search_user",
+    ]);
+  });
+
+  it("refuses a stored profile whose series ids exceed what its store had (corrupted columns)", () => {
+    const store = new StackStore();
+    const b = new ProfileBuilder(TYPES);
+    b.addFrames([{ name: "f", file: "", line: 0, kind: "native", module: "" }], [1, 2]);
+    const sp = store.intern(b.build());
+    store.intern(otherProfile());
+    expect(() => mergeStored(store, [{ ...sp, series: Int32Array.of(1) }])).toThrow(
+      /sample 0 refers to series 1, but the store had 1 when it was interned/,
     );
   });
 
@@ -254,3 +289,10 @@ describe("StackStore + mergeStored", () => {
     );
   });
 });
+
+/** A small profile with a stack no other test profile has. */
+function otherProfile(): Profile {
+  const b = new ProfileBuilder(TYPES);
+  b.addFrames([{ name: "g", file: "", line: 0, kind: "native", module: "" }], [1, 1]);
+  return b.build();
+}

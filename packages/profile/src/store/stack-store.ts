@@ -12,7 +12,7 @@
  * `intern(profile)` returns the profile's StoredProfile: one series id and a row of values per sample.
  * `mergeStored` (merge-stored.ts) sums those columns and symbolises the result once.
  */
-import { type Frame, type Labels, labelsKey, type Profile, type ValueType } from "../model.js";
+import { type Frame, frameKey, type Labels, labelsKey, type Profile, type ValueType } from "../model.js";
 import { readContainer, writeContainer } from "./container.js";
 
 /** The entry counts of a store at one moment; `store.encode(mark)` writes what was appended since. */
@@ -38,7 +38,21 @@ export interface StoredProfile {
   readonly periodType: ValueType;
   readonly meta: Readonly<Record<string, string>>;
   readonly series: Int32Array;
+  /**
+   * The store's series count when this profile was interned, and the store's history digest at that
+   * count: a store that reached the same count through other entries (a fork, or a store restored from
+   * an older copy that interned since) has another digest, so its series ids are not trusted.
+   */
+  readonly storeSeries: number;
+  readonly storeDigest: number;
   readonly values: Float64Array;
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
 }
 
 /** Read-only view of a store's columns for mergeStored; the arrays may be longer than the counts. */
@@ -111,10 +125,14 @@ export class StackStore {
   readonly id: string;
 
   private readonly frames: Frame[] = [];
+  /** hashString(frameKey) per frame, for the history digest. */
+  private frameHash = new Int32Array(1024);
   /** name → frame ids with that name (usually one). */
   private byName = new Map<string, number | number[]>();
   private readonly labelSets: Labels[] = [];
   private labelIndex = new Map<string, number>();
+  /** hashString(labelsKey) per label set, for the history digest. */
+  private labelHash: number[] = [];
 
   private stackPool = new Int32Array(1 << 14);
   private stackPoolLen = 0;
@@ -131,6 +149,11 @@ export class StackStore {
   private seriesLabel = new Int32Array(1024);
   private seriesStack = new Int32Array(1024);
   private nSeries = 0;
+  /**
+   * seriesDigest[i]: digest of the store's history up to series i, chained over the content of every
+   * series (its labels and its stack's frames, by their text), so equal digests mean equal series 0..i.
+   */
+  private seriesDigest = new Int32Array(1024);
   /** Open addressing: [series id + 1, label set id, stack id] per slot, the key kept in the slot. */
   private seriesTable = new Int32Array(3 * 1024);
   private seriesMask = 1023;
@@ -202,6 +225,14 @@ export class StackStore {
     return { labelSet: this.seriesLabel[id]!, stack: this.seriesStack[id]! };
   }
 
+  /** Digest of the store's first `count` series (0 for none); see StoredProfile.storeDigest. */
+  digestAt(count: number): number {
+    if (!(Number.isInteger(count) && count >= 0 && count <= this.nSeries)) {
+      throw new RangeError(`digestAt(${count}): the store has ${this.nSeries} series`);
+    }
+    return count === 0 ? 0 : this.seriesDigest[count - 1]!;
+  }
+
   /** @internal Read-only columns for mergeStored. Do not mutate. */
   columns(): StoreColumns {
     return {
@@ -237,6 +268,8 @@ export class StackStore {
   private pushFrame(f: Frame): number {
     const idx = this.frames.length;
     this.frames.push(f);
+    this.frameHash = grown(this.frameHash, idx + 1);
+    this.frameHash[idx] = hashString(frameKey(f));
     const hit = this.byName.get(f.name);
     if (hit === undefined) this.byName.set(f.name, idx);
     else if (typeof hit === "number") this.byName.set(f.name, [hit, idx]);
@@ -251,6 +284,7 @@ export class StackStore {
     if (id === undefined) {
       id = this.labelSets.length;
       this.labelSets.push(Object.keys(labels).length === 0 ? EMPTY : Object.freeze({ ...labels }));
+      this.labelHash.push(hashString(k));
       this.labelIndex.set(k, id);
     }
     return id;
@@ -332,6 +366,15 @@ export class StackStore {
     this.seriesStack = grown(this.seriesStack, id + 1);
     this.seriesLabel[id] = li;
     this.seriesStack[id] = si;
+    this.seriesDigest = grown(this.seriesDigest, id + 1);
+    {
+      let d = Math.imul(this.labelHash[li]! ^ 0x5bd1e995, 0x01000193);
+      const b = this.stackOff[si]!;
+      const n = this.stackPool[b]!;
+      d = Math.imul(d ^ n, 0x01000193);
+      for (let k = 0; k < n; k++) d = Math.imul(d ^ this.frameHash[this.stackPool[b + 1 + k]!]!, 0x01000193);
+      this.seriesDigest[id] = finish(finish(d) ^ Math.imul(this.digestAt(id), 0x9e3779b1));
+    }
     this.nSeries = id + 1;
     table[3 * slot] = id + 1;
     table[3 * slot + 1] = li;
@@ -382,6 +425,7 @@ export class StackStore {
     for (const f of frames) this.pushFrame(f);
     this.labelSets.length = m.labelSets;
     this.labelIndex = new Map();
+    this.labelHash.length = m.labelSets;
     for (let i = 0; i < this.labelSets.length; i++) this.labelIndex.set(labelsKey(this.labelSets[i]!), i);
     if (m.stacks < this.nStacks) {
       this.nStacks = m.stacks;
@@ -516,6 +560,8 @@ export class StackStore {
       meta: { ...p.meta },
       series,
       values,
+      storeSeries: this.nSeries,
+      storeDigest: this.digestAt(this.nSeries),
     };
   }
 

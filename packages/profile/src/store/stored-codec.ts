@@ -1,6 +1,6 @@
 /**
  * Bytes of one StoredProfile: a "PFSP" container (layout in container.ts) whose
- *   header JSON is { storeId, samples, sampleTypes, periodType, meta }
+ *   header JSON is { storeId, storeSeries, storeDigest, samples, sampleTypes, periodType, meta }
  *   body is      numbers Float64Array(4): defaultSampleType, timeNanos, durationNanos, period (binary, so
  *                        -0, NaN and every double come back bit for bit)
  *                values  Float64Array(samples × sampleTypes.length), row-major as in StoredProfile
@@ -20,6 +20,8 @@ export function encodeStored(sp: StoredProfile): Uint8Array {
   }
   const header = {
     storeId: sp.storeId,
+    storeSeries: sp.storeSeries,
+    storeDigest: sp.storeDigest,
     samples: sp.series.length,
     sampleTypes: sp.sampleTypes.map((t) => ({ type: t.type, unit: t.unit })),
     periodType: { type: sp.periodType.type, unit: sp.periodType.unit },
@@ -49,6 +51,14 @@ export function decodeStored(bytes: Uint8Array, store?: StackStore): StoredProfi
   const storeId = h.storeId as string;
   const n = h.samples;
   if (!(typeof n === "number" && Number.isSafeInteger(n) && n >= 0)) bad("header field samples is not a count");
+  const storeSeries = h.storeSeries;
+  if (!(typeof storeSeries === "number" && Number.isSafeInteger(storeSeries) && storeSeries >= 0)) {
+    bad("header field storeSeries is not a count");
+  }
+  const storeDigest = h.storeDigest;
+  if (!(typeof storeDigest === "number" && Number.isInteger(storeDigest) && (storeDigest | 0) === storeDigest)) {
+    bad("header field storeDigest is not a 32-bit integer");
+  }
   if (!Array.isArray(h.sampleTypes) || h.sampleTypes.length === 0 || !h.sampleTypes.every(isValueType)) {
     bad("header sampleTypes is not a non-empty list of {type, unit}");
   }
@@ -72,17 +82,24 @@ export function decodeStored(bytes: Uint8Array, store?: StackStore): StoredProfi
   const values = r.float64((n as number) * sampleTypes.length, "values");
   const series = r.int32(n as number, "series");
   r.end();
-  for (let i = 0; i < series.length; i++) if (series[i]! < 0) bad(`sample ${i} has series id ${series[i]}`);
+  for (let i = 0; i < series.length; i++) {
+    if (series[i]! < 0 || series[i]! >= (storeSeries as number)) {
+      bad(`sample ${i} has series id ${series[i]}, outside the ${storeSeries} series its store had`);
+    }
+  }
   if (store !== undefined) {
     if (storeId !== store.id) {
       bad(`it was interned in store ${storeId}, not in this store (${store.id})`);
     }
-    for (let i = 0; i < series.length; i++) {
-      if (series[i]! >= store.seriesCount) {
-        bad(
-          `sample ${i} refers to series ${series[i]}, but the store has ${store.seriesCount}; append the store segments written after this profile first`,
-        );
-      }
+    if ((storeSeries as number) > store.seriesCount) {
+      bad(
+        `it was interned when store ${storeId} had ${storeSeries} series, this copy has ${store.seriesCount}; append the store segments written after this profile first`,
+      );
+    }
+    if (store.digestAt(storeSeries as number) !== storeDigest) {
+      bad(
+        `this copy of store ${storeId} has a different history than the one that interned it (a fork, or a store restored from an older copy that interned since)`,
+      );
     }
   }
   return {
@@ -96,5 +113,7 @@ export function decodeStored(bytes: Uint8Array, store?: StackStore): StoredProfi
     meta: { ...(meta as Record<string, string>) },
     series,
     values,
+    storeSeries: storeSeries as number,
+    storeDigest: storeDigest as number,
   };
 }
