@@ -215,8 +215,8 @@ Notes:
 - The stored path (\`StackStore\`, \`mergeStored\`) is how a server meets the day target: each profile is interned
   once at write time into a shared store (frames, label sets, stacks and series get dense ids) and kept as two
   columns (a series id and the values per sample), so the day query sums 7.2M value rows into per-series
-  accumulators (~50 ms) and builds the 76,877 output samples once (the rest, ~100 ms, is mostly the GC copying
-  those output objects). Same samples, values and header as merge() (checked above and by the property tests).
+  accumulators (~50 ms when timed alone) and builds the 76,877 output samples once; the rest is mostly the GC
+  copying those output objects, so the row moves with load (98-224 ms CPU across today's runs). Same samples, values and header as merge() (checked above and by the property tests).
   The object-graph merge() itself is unchanged and still misses the target.
 - What it costs at write time: the steady-state intern row (a profile whose stacks the store already has, i.e.
   most minutes of a service). The "into an empty store" row is higher mostly because the 144 MB of columns it

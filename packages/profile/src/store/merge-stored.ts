@@ -49,7 +49,11 @@ export function mergeStored(store: StackStore, stored: readonly StoredProfile[],
   const keepLabels = opts.keepLabels !== false;
   // Rows: series ids, or stack ids when labels are dropped (samples that differ only in labels sum together).
   const rowOf = keepLabels ? null : cols.seriesStack;
-  const nRows = keepLabels ? nSeries : cols.stacks;
+  // Inputs only use series below their storeSeries, so a query over old profiles does not pay for the
+  // series appended since.
+  let maxSeries = 0;
+  for (const sp of stored) if (sp.storeSeries > maxSeries) maxSeries = sp.storeSeries;
+  const nRows = keepLabels ? maxSeries : cols.stacks;
   const acc = new Float64Array(nRows * nt);
   const seen = new Uint8Array(nRows);
   const touched = new Int32Array(nRows);

@@ -71,6 +71,8 @@ describe("StackStore + mergeStored", () => {
         const store = new StackStore();
         const stored = profiles.map((p) => store.intern(p));
         expectSameAsMerge(mergeStored(store, stored, { keepLabels }), profiles, keepLabels);
+        // An early profile alone, after the store has grown past it.
+        expectSameAsMerge(mergeStored(store, stored.slice(0, 1), { keepLabels }), profiles.slice(0, 1), keepLabels);
       }),
       { numRuns: 300 },
     );
