@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -180,6 +181,58 @@ static int parse_u32(const char *s, u32 *out) {
   return 0;
 }
 
+/*
+ * Exit watch: a pidfd per process given with `pid`/`py` (Linux >= 5.3). A pidfd becomes readable when its process
+ * exits, so the main loop's poll() reports an exit the moment it happens (`exit <tgid>`) and the TypeScript side does
+ * not have to wake up every second to look at /proc. Without pidfds (kernels before 5.3) `ready` says exitwatch=0
+ * and the caller polls /proc instead.
+ */
+static struct {
+  u32 tgid;
+  int fd;
+} watched[TARGET_MAP_ENTRIES];
+static int n_watched;
+static int exit_watch; /* pidfd_open works here */
+
+static int pidfd_open_(u32 tgid) {
+#ifdef __NR_pidfd_open
+  return (int)syscall(__NR_pidfd_open, (pid_t)tgid, 0);
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+static void unwatch(u32 tgid) {
+  for (int i = 0; i < n_watched; i++)
+    if (watched[i].tgid == tgid) {
+      close(watched[i].fd);
+      watched[i] = watched[--n_watched];
+      return;
+    }
+}
+
+/* Starts watching `tgid` for its exit; a process that is already gone is reported right away. */
+static void watch(u32 tgid) {
+  if (!exit_watch)
+    return;
+  for (int i = 0; i < n_watched; i++)
+    if (watched[i].tgid == tgid)
+      return;
+  int fd = pidfd_open_(tgid);
+  if (fd < 0) {
+    if (errno == ESRCH)
+      printf("exit %u\n", tgid);
+    return;
+  }
+  if (n_watched == TARGET_MAP_ENTRIES) {
+    close(fd);
+    return;
+  }
+  watched[n_watched].tgid = tgid;
+  watched[n_watched++].fd = fd;
+}
+
 static void cmd_pid(char *arg, int add) {
   u32 tgid;
   const char *cmd = add ? "pid" : "unpid";
@@ -199,6 +252,10 @@ static void cmd_pid(char *arg, int add) {
     bpf_map_delete_elem(bpf_map__fd(skel->maps.pycfg), &tgid);
   }
   printf("ok %s %u\n", cmd, tgid);
+  if (add)
+    watch(tgid);
+  else
+    unwatch(tgid);
   fflush(stdout);
 }
 
@@ -294,6 +351,7 @@ static void cmd_py(char *rest) {
     return;
   }
   printf("ok py %u\n", tgid);
+  watch(tgid);
   fflush(stdout);
 }
 
@@ -369,6 +427,7 @@ static void forget_exited(void) {
       continue;
     bpf_map_delete_elem(fd, &tgids[i]);
     bpf_map_delete_elem(bpf_map__fd(skel->maps.pycfg), &tgids[i]);
+    unwatch(tgids[i]);
     printf("gone %u\n", tgids[i]);
   }
 }
@@ -444,6 +503,33 @@ static void cmd_flush(void) {
   fflush(stdout);
 }
 
+/* Runs one command line (without its newline); returns 1 for `quit`. */
+static int run_command(char *line, size_t len) {
+  while (len > 0 && isspace((unsigned char)line[len - 1]))
+    line[--len] = 0;
+  char *arg = strchr(line, ' ');
+  if (arg)
+    *arg++ = 0;
+  if (!strcmp(line, "pid"))
+    cmd_pid(arg, 1);
+  else if (!strcmp(line, "unpid"))
+    cmd_pid(arg, 0);
+  else if (!strcmp(line, "py"))
+    cmd_py(arg ? arg : (char *)"");
+  else if (!strcmp(line, "all")) {
+    cur_settings.whole_system = arg && !strcmp(arg, "1");
+    write_settings();
+    printf("ok all %u\n", cur_settings.whole_system);
+    fflush(stdout);
+  } else if (!strcmp(line, "flush"))
+    cmd_flush();
+  else if (!strcmp(line, "quit"))
+    return 1;
+  else if (len > 0)
+    fail(line, "unknown command (expected pid, unpid, py, all, flush or quit)");
+  return 0;
+}
+
 static void usage(void) {
   fprintf(stderr, "usage: perforator-sampler [--freq HZ] [--all]\n"
                   "Reads commands on stdin and writes records on stdout; see PROTOCOL.md.\n");
@@ -484,37 +570,57 @@ int main(int argc, char **argv) {
   memset(&info, 0, sizeof(info));
   if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.on_sample), &info, &info_len))
     info.id = 0;
-  printf("ready cpus=%d freq=%d prog=%u\n", n_events, freq, info.id);
+  int self = pidfd_open_((u32)getpid());
+  exit_watch = self >= 0;
+  if (self >= 0)
+    close(self);
+  printf("ready cpus=%d freq=%d prog=%u exitwatch=%d\n", n_events, freq, info.id, exit_watch);
   fflush(stdout);
 
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t len;
-  while ((len = getline(&line, &cap, stdin)) >= 0) {
-    while (len > 0 && isspace((unsigned char)line[len - 1]))
-      line[--len] = 0;
-    char *arg = strchr(line, ' ');
-    if (arg)
-      *arg++ = 0;
-    if (!strcmp(line, "pid"))
-      cmd_pid(arg, 1);
-    else if (!strcmp(line, "unpid"))
-      cmd_pid(arg, 0);
-    else if (!strcmp(line, "py"))
-      cmd_py(arg ? arg : (char *)"");
-    else if (!strcmp(line, "all")) {
-      cur_settings.whole_system = arg && !strcmp(arg, "1");
-      write_settings();
-      printf("ok all %u\n", cur_settings.whole_system);
-      fflush(stdout);
-    } else if (!strcmp(line, "flush"))
-      cmd_flush();
-    else if (!strcmp(line, "quit"))
-      break;
-    else if (len > 0)
-      fail(line, "unknown command (expected pid, unpid, py, all, flush or quit)");
+  /* Commands come on stdin; exits of watched processes on their pidfds. Both wake the same poll(). */
+  static char buf[1 << 16];
+  static struct pollfd fds[1 + TARGET_MAP_ENTRIES];
+  size_t have = 0;
+  int quit = 0;
+  while (!quit) {
+    int n = 0;
+    fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+    for (int i = 0; i < n_watched; i++)
+      fds[n++] = (struct pollfd){.fd = watched[i].fd, .events = POLLIN};
+    if (poll(fds, (nfds_t)n, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      fatal(errno, "poll", "poll failed: %s", strerror(errno));
+    }
+    /* Exits first: from the last entry down, since unwatch() moves the last entry into the freed slot. */
+    for (int i = n - 1; i >= 1; i--)
+      if (fds[i].revents) {
+        u32 tgid = watched[i - 1].tgid;
+        unwatch(tgid);
+        printf("exit %u\n", tgid);
+      }
+    fflush(stdout);
+    if (!fds[0].revents)
+      continue;
+    ssize_t got = read(STDIN_FILENO, buf + have, sizeof(buf) - 1 - have);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      break; /* EOF (or error) on stdin: same as quit */
+    have += (size_t)got;
+    char *start = buf, *nl;
+    while (!quit && (nl = memchr(start, '\n', have - (size_t)(start - buf)))) {
+      *nl = 0;
+      quit = run_command(start, (size_t)(nl - start));
+      start = nl + 1;
+    }
+    have -= (size_t)(start - buf);
+    memmove(buf, start, have);
+    if (have == sizeof(buf) - 1) {
+      fail("?", "command longer than %zu bytes ignored", sizeof(buf) - 1);
+      have = 0;
+    }
   }
-  free(line);
   for (int i = 0; i < n_events; i++) {
     bpf_link__destroy(links[i]);
     close(perf_fds[i]);

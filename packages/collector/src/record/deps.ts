@@ -44,6 +44,11 @@ export interface SamplerHandle {
   addPython(pid: number, config: unknown): unknown;
   flush(): FlushResult | Promise<FlushResult>;
   stop(): unknown;
+  /**
+   * Optional: calls `listener` when a process given to addPid/addPython exits. Returns true when exits will be
+   * reported (the session then stops polling target liveness every second), false when they cannot be.
+   */
+  watchExits?(listener: (pid: number) => void): boolean;
 }
 
 export interface SamplerStartOptions {

@@ -103,6 +103,36 @@ describe("record session", () => {
     expect(profile.durationNanos).toBeGreaterThanOrEqual(120e6);
   });
 
+  it("stops on the sampler's exit notice, without waiting for a flush or polling /proc", async () => {
+    const child = spawn("sleep", ["0.05"]);
+    const pid = child.pid!;
+    const f = fakeDeps({ perFlush: () => [] });
+    let listener: ((pid: number) => void) | undefined;
+    const deps: SessionDeps = {
+      ...f.deps,
+      startSampler: async (o) => {
+        const s = await f.deps.startSampler(o);
+        return {
+          ...s,
+          watchExits: (l: (pid: number) => void) => {
+            listener = l;
+            return true;
+          },
+        };
+      },
+    };
+    child.once("exit", () => setTimeout(() => listener?.(pid), 20)); // the notice comes once the process is gone
+    // Flushes are a minute apart, so only the notice can end this recording before the test times out.
+    const { stats } = await record(
+      { pids: [pid], wholeSystem: false, freqHz: 99, flushIntervalMs: 60_000, skipPrivilegeCheck: true },
+      deps,
+    );
+    expect(stats.stopReason).toBe("targets-exited");
+    // Polling would have noticed at its first check, a second in; the notice ends it right after the exit.
+    expect(stats.durationMs).toBeLessThan(900);
+    expect(f.stopped).toBe(true);
+  });
+
   it("stops when every target exits and keeps the samples taken while it ran", async () => {
     const child = spawn("sleep", ["0.3"]);
     const pid = child.pid!;

@@ -22,7 +22,7 @@ export interface RecordOptions {
    * flushIntervalAt). Default: 5000 ms for --pid targets, 1000 ms for whole-system and launched commands.
    */
   flushIntervalMs?: number;
-  /** Called every second (or every flush when flushing more often). */
+  /** Called every second (and after every flush while flushing more often than that). */
   onProgress?: (p: Progress) => void;
   /** Warnings and notices for the user (one line each). */
   warn?: (message: string) => void;
@@ -184,6 +184,9 @@ export async function record(
   }
 
   if (sampler.pid !== undefined) stats.samplerPid = sampler.pid;
+  // Exits of --pid targets as they happen (the handler is set below, before any target is added).
+  let onTargetExit = (_pid: number) => {};
+  const exitsReported = sampler.watchExits?.((pid) => onTargetExit(pid)) === true;
   const startedAt = Date.now(); // the recording starts once the sampler is attached
   const stop = new AbortController();
   /** When the recording was asked to stop (the duration reported; the last flush comes after it). */
@@ -265,6 +268,11 @@ export async function record(
   let child: ChildProcess | undefined;
   let childPid: number | undefined;
   const targets = new Set(opts.pids);
+  onTargetExit = (pid) => {
+    if (!targets.has(pid) || child || opts.wholeSystem || processAlive(pid)) return;
+    targets.delete(pid);
+    if (targets.size === 0) stopWith("targets-exited");
+  };
   let childExited: Promise<void> | undefined;
   if (command) {
     child = spawn(command[0]!, command.slice(1), { stdio: "inherit" });
@@ -335,32 +343,43 @@ export async function record(
   };
 
   let failure: unknown;
+  let ticker: NodeJS.Timeout | undefined;
   try {
     // Stacks are symbolized while their process is alive, so a short-lived target must be flushed soon:
     // every 200 ms (at most the steady interval) during the first 3 s, every second until 10 s, then every
     // steadyEvery. While a launched command's interpreter is not found yet, look for it every 20 ms so Python stacks
-    // start right away. Progress and target liveness are checked every second whatever the flush interval.
+    // start right away.
+    // Progress and target liveness are checked every second by a small interval of their own, not by this loop: the
+    // loop's cold path (promises, abort listeners, scheduling) costs about a millisecond of CPU per wake-up, which at
+    // one wake-up a second was a fifth of a steady --pid recording's CPU.
+    // With a sampler that reports exits (pidfds), nothing needs to wake up every second unless progress is shown.
+    const watchTargets = !opts.wholeSystem && targets.size > 0 && !child;
+    const checkTargets = () => {
+      for (const pid of targets) if (!processAlive(pid)) targets.delete(pid);
+      if (targets.size === 0) stopWith("targets-exited");
+    };
+    if (watchTargets && exitsReported) checkTargets(); // exited before the watch started
+    if (opts.onProgress || (watchTargets && !exitsReported)) {
+      ticker = setInterval(() => {
+        opts.onProgress?.({ elapsedMs: Date.now() - startedAt, samples: stats.samples, lost: stats.lost });
+        if (watchTargets && !exitsReported) checkTargets();
+      }, 1000);
+    }
     let lastFlush = Date.now();
-    let lastTick = lastFlush;
     while (!stop.signal.aborted) {
       const pending = childPid !== undefined && !pyDone.has(childPid);
       const every = flushIntervalAt(Date.now() - startedAt, steadyEvery);
-      const tick = Math.min(every, 1000);
-      const wait = Math.max(0, Math.min(lastFlush + every, lastTick + tick) - Date.now());
+      const wait = Math.max(0, lastFlush + every - Date.now());
       await sleep(pending ? Math.min(20, wait) : wait, stop.signal);
       if (pending) await detect(childPid!);
       if (stop.signal.aborted) break;
-      const now = Date.now();
-      if (now - lastTick < tick && now - lastFlush < every) continue;
-      lastTick = now;
-      if (now - lastFlush >= every) {
-        lastFlush = now;
-        await flushOnce();
-      }
-      opts.onProgress?.({ elapsedMs: Date.now() - startedAt, samples: stats.samples, lost: stats.lost });
-      if (!opts.wholeSystem && targets.size > 0 && !child) {
-        for (const pid of targets) if (!processAlive(pid)) targets.delete(pid);
-        if (targets.size === 0) stopWith("targets-exited");
+      if (Date.now() - lastFlush < every) continue;
+      lastFlush = Date.now();
+      await flushOnce();
+      if (watchTargets && exitsReported) checkTargets(); // a safety net for exits the sampler could not watch
+      // Sub-second flushes (the first seconds) report progress as they go.
+      if (every < 1000) {
+        opts.onProgress?.({ elapsedMs: Date.now() - startedAt, samples: stats.samples, lost: stats.lost });
       }
     }
     stoppedAt ??= Date.now();
@@ -369,6 +388,7 @@ export async function record(
     failure = err;
   } finally {
     clearTimeout(timer);
+    clearInterval(ticker);
     opts.signal?.removeEventListener("abort", onAbort);
     try {
       await sampler.stop();

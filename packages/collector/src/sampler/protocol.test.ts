@@ -49,7 +49,16 @@ describe("parseLine", () => {
     });
     expect(parseLine("end 10")).toEqual({ kind: "end", count: 10 });
     expect(parseLine("gone 4242")).toEqual({ kind: "gone", pid: 4242 });
-    expect(parseLine("ready cpus=2 freq=99 prog=431")).toEqual({ kind: "ready", cpus: 2, freq: 99, progId: 431 });
+    expect(parseLine("ready cpus=2 freq=99 prog=431")).toEqual({
+      kind: "ready",
+      cpus: 2,
+      freq: 99,
+      progId: 431,
+      exitWatch: false,
+    });
+    expect(parseLine("ready cpus=2 freq=99 prog=431 exitwatch=1")).toMatchObject({ kind: "ready", exitWatch: true });
+    expect(parseLine("exit 4242")).toEqual({ kind: "exit", pid: 4242 });
+    expect(() => parseLine("exit x")).toThrow(/expected a decimal pid/);
     expect(parseLine("ok pid 42")).toEqual({ kind: "ok", command: "pid", arg: "42" });
     expect(parseLine("fail py missing key tssKey")).toEqual({
       kind: "fail",

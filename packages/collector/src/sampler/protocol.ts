@@ -2,13 +2,14 @@
 import type { PyBpfConfig, RawPyFrame, RawStack } from "./types.js";
 
 export type SamplerLine =
-  | { kind: "ready"; cpus: number; freq: number; progId: number }
+  | { kind: "ready"; cpus: number; freq: number; progId: number; exitWatch: boolean }
   | { kind: "ok"; command: string; arg: string }
   | { kind: "fail"; command: string; message: string }
   | { kind: "error"; errno: string; stage: string; message: string }
   | { kind: "stack"; stack: RawStack }
   | { kind: "drops"; lost: number; samples: number; drops: Record<string, number> }
   | { kind: "gone"; pid: number }
+  | { kind: "exit"; pid: number }
   | { kind: "end"; count: number }
   | { kind: "bye" };
 
@@ -161,11 +162,19 @@ export function parseLine(line: string, fields?: StackFieldCache): SamplerLine {
     }
     case "gone":
       return { kind: "gone", pid: dec(f[1], line, "pid") };
+    case "exit":
+      return { kind: "exit", pid: dec(f[1], line, "pid") };
     case "end":
       return { kind: "end", count: dec(f[1], line, "count") };
     case "ready": {
       const kv = keyValues(f.slice(1), line);
-      return { kind: "ready", cpus: kv.cpus ?? 0, freq: kv.freq ?? 0, progId: kv.prog ?? 0 };
+      return {
+        kind: "ready",
+        cpus: kv.cpus ?? 0,
+        freq: kv.freq ?? 0,
+        progId: kv.prog ?? 0,
+        exitWatch: kv.exitwatch === 1,
+      };
     }
     case "ok":
       return { kind: "ok", command: f[1] ?? "", arg: f.slice(2).join(" ") };

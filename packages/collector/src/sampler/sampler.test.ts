@@ -138,14 +138,22 @@ int main(void) { printf("ready\\n"); fflush(stdout); outer_fn(); return 0; }
     expect(total(again.stacks.filter((x) => x.pid === t.pid))).toBeGreaterThan(5);
     expect(again.exited).toEqual([]);
 
-    // Exited: reported once, and no longer traced.
+    // Exited: announced as it happens (pidfd), reported once by the next flush, and no longer traced.
+    const exits: number[] = [];
+    expect(s.watchExits((pid) => exits.push(pid))).toBe(true);
     t.kill();
     await new Promise<void>((r) =>
       t.proc.exitCode !== null || t.proc.signalCode !== null ? r() : t.proc.once("exit", () => r()),
     );
     await new Promise((r) => setTimeout(r, 50)); // reaped
+    expect(exits).toEqual([t.pid]);
     expect((await s.flush()).exited).toEqual([t.pid]);
     expect((await s.flush()).exited).toEqual([]);
+    // A process that is already gone when it is added is announced at once.
+    const gone = execFileSync("sh", ["-c", "sleep 0 & echo $!"], { encoding: "utf8" }).trim();
+    await s.addPid(Number(gone));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(exits).toEqual([t.pid, Number(gone)]);
   });
 
   it("records kernel stacks, samples every task in whole-system mode, and stops on removePid", async () => {

@@ -165,6 +165,18 @@ export class Sampler {
   /** Id of the loaded BPF program (`bpftool prog show id <n>`), and number of CPUs sampled. */
   progId = 0;
   cpus = 0;
+  /** Whether the native sampler reports exits of the processes given to addPid/addPython (pidfds). */
+  exitWatch = false;
+  private exitListener: ((pid: number) => void) | null = null;
+
+  /**
+   * Calls `listener` with the pid of every process given to addPid/addPython when it exits (or right away if it was
+   * already gone). Returns false when the native sampler cannot watch exits (kernel without pidfds): poll then.
+   */
+  watchExits(listener: (pid: number) => void): boolean {
+    this.exitListener = listener;
+    return this.exitWatch;
+  }
 
   /** Process id of the native sampler (for CPU accounting). */
   get pid(): number | undefined {
@@ -201,6 +213,7 @@ export class Sampler {
         if (l.kind !== "ready") return false;
         sampler.progId = l.progId;
         sampler.cpus = l.cpus;
+        sampler.exitWatch = l.exitWatch;
         return true;
       });
       for (const pid of opts.pids ?? []) await sampler.addPid(pid);
@@ -257,6 +270,11 @@ export class Sampler {
     } catch (err) {
       this.waiter?.reject(err as Error);
       this.waiter = null;
+      return;
+    }
+    if (line.kind === "exit") {
+      // Unsolicited, between answers: a watched process exited.
+      this.exitListener?.(line.pid);
       return;
     }
     if (line.kind === "error") {
