@@ -23,21 +23,35 @@ const CLI = join(PKG, "dist/cli.js");
 const PY = process.env.PERFORATOR_BENCH_PYTHON ?? "/root/.pyenv/versions/3.12.1/bin/python3";
 const PAIRS = Number(process.env.PAIRS ?? 8);
 const PHASE_S = Number(process.env.PHASE_SECONDS ?? 6);
-const LONG_WARM_S = Number(process.env.LONG_WARMUP_SECONDS ?? 20);
-const LONG_S = Number(process.env.LONG_SECONDS ?? 40);
+const LONG_WARM_S = Number(process.env.LONG_WARMUP_SECONDS ?? 30);
+const LONG_S = Number(process.env.LONG_SECONDS ?? 90);
 const SETTLE_S = Number(process.env.SETTLE_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
 const PIN = process.env.PIN !== "0" && cpus().length >= 2;
-const CLK_TCK = 100; // getconf CLK_TCK on Linux x86_64
 
+/**
+ * CPU seconds used so far by every thread of `pid` (sum of /proc/PID/task/TID/schedstat: nanoseconds on CPU, exact,
+ * where /proc/PID/stat's utime+stime count 10 ms ticks), split into the main thread and the others (for Node: V8's
+ * GC and compiler helper threads). undefined when the process is gone.
+ */
 function cpuSeconds(pid) {
+  let main = 0;
+  let other = 0;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime + stime (fields 14, 15)
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      let ns = 0;
+      try {
+        ns = Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
+      } catch {
+        continue; // thread gone meanwhile
+      }
+      if (Number(t) === pid) main += ns / 1e9;
+      else other += ns / 1e9;
+    }
   } catch {
     return undefined;
   }
+  return { main, other, total: main + other };
 }
 
 function childrenOf(pid) {
@@ -123,24 +137,30 @@ async function recordedPhase(server, freq, dir, i, settleS = SETTLE_S, phaseS = 
     stderr += d;
   });
   const exited = new Promise((r) => rec.on("close", (code) => r(code)));
-  const cpuNow = (pids) => pids.reduce((t, p) => t + (cpuSeconds(p) ?? 0), 0);
+  // [node main thread, node's other threads, sampler process(es)]
+  const cpuNow = (samplers) => {
+    const n = cpuSeconds(rec.pid) ?? { main: 0, other: 0 };
+    return [n.main, n.other, samplers.reduce((t, p) => t + (cpuSeconds(p)?.total ?? 0), 0)];
+  };
   await sleep(500);
-  const pids = [rec.pid, ...childrenOf(rec.pid)];
   await load(server.port, settleS - 0.5);
-  const pidsNow = [...new Set([...pids, ...childrenOf(rec.pid)])];
-  const cpuSettled = cpuNow(pidsNow);
+  const samplers = childrenOf(rec.pid);
+  const c0 = cpuNow(samplers);
   const t0 = performance.now();
   const result = await load(server.port, phaseS);
-  const cpu1 = cpuNow(pidsNow);
+  const c1 = cpuNow(samplers);
   const wall = (performance.now() - t0) / 1000;
+  const per = c1.map((v, i) => (v - c0[i]) / wall);
   const code = await exited;
   if (code !== 0) throw new Error(`perforator record exited with ${code}:\n${stderr}`);
   const m = /: ([\d,]+) samples?, ([\d,]+) lost/.exec(stderr);
   const num = (s) => Number(String(s).replace(/,/g, ""));
   return {
     ...result,
-    startupCpu: cpuSettled,
-    cpuPerSecond: (cpu1 - cpuSettled) / wall,
+    startupCpu: c0[0] + c0[1] + c0[2],
+    cpuPerSecond: per[0] + per[1] + per[2],
+    /** Per second of wall time: node main thread, node's helper threads, native sampler. */
+    cpuSplit: per,
     samples: m ? num(m[1]) : Number.NaN,
     lost: m ? num(m[2]) : Number.NaN,
     summary: stderr.trim(),
@@ -177,6 +197,9 @@ async function series(server, freq, dir) {
   return pairs;
 }
 
+const splitText = ([main, other, sampler]) =>
+  `node main thread ${(main * 100).toFixed(2)}%, node helper threads ${(other * 100).toFixed(2)}%, sampler ${(sampler * 100).toFixed(2)}%`;
+
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const loadBefore = loadavg();
 if (PIN) execFileSync("taskset", ["-a", "-cp", "0", String(process.pid)], { stdio: "ignore" });
@@ -190,7 +213,9 @@ try {
     // Continuous profiling runs for hours: the collector's CPU once the recording is past its first seconds
     // (startup, JIT warm-up, the first 10 s of frequent flushes), from one longer recording under the same load.
     const long = await recordedPhase(server, freq, dir, "long", LONG_WARM_S, LONG_S);
-    process.stderr.write(`${freq} Hz long run: collector ${(long.cpuPerSecond * 100).toFixed(2)}% of a core\n`);
+    process.stderr.write(
+      `${freq} Hz long run: collector ${(long.cpuPerSecond * 100).toFixed(2)}% of a core (${splitText(long.cpuSplit)})\n`,
+    );
     results.push({ freq, pairs, long });
   }
   const pct = (x) => `${(x * 100).toFixed(2)}%`;
@@ -227,7 +252,7 @@ try {
 
 Command: \`pnpm --filter @perforator/collector bench\` (as root, after \`pnpm --filter @perforator/collector build\`;
 \`PAIRS\`, \`PHASE_SECONDS\`, \`SETTLE_SECONDS\`, \`LONG_WARMUP_SECONDS\`, \`LONG_SECONDS\`, \`CONCURRENCY\`, \`PIN=0\`
-override the defaults; takes about 8 min).
+override the defaults; takes about 10 min).
 Run: ${date}, ${cpus().length} CPUs, Python ${PY.replace(/^.*versions\/([^/]+).*$/, "$1")}, ${CONCURRENCY} concurrent plain
 (non-keep-alive; the server speaks HTTP/1.0) loopback requests from a Node load generator to
 \`test/workloads/server.py\` (linear search).${PIN ? " Server pinned to CPU 1, load generator to CPU 0 (`taskset`); the collector is not pinned." : ""}
@@ -237,16 +262,19 @@ each, in ABBA order (off,on / on,off / ...), so slow drift of the machine cancel
 its own \`perforator record -p PID -F HZ\`: it starts, records ${SETTLE_S} s under load before the measured window (its
 startup: node start, BPF load, Python detection, first symbolization with /proc/kallsyms and the ELF symbol tables),
 then the window is measured while it keeps recording. The throughput ratio is on/off per pair; the table gives the
-median, the interquartile range and min–max over the pairs. Collector CPU = utime+stime of the \`perforator\` node
-process and its native sampler process (from /proc/PID/stat) over the measured window, per second of wall time, as a
-share of one core (median and min–max over the pairs). Those windows are 5–11 s into a recording, still in its
-start (flushes every second for the first 10 s, JIT warm-up), so the steady state of continuous profiling is measured
-on one more recording under the same load: collector CPU from ${LONG_WARM_S} s to ${LONG_WARM_S + LONG_S} s ("long run").
+median, the interquartile range and min–max over the pairs. Collector CPU = time on CPU of every thread of the
+\`perforator\` node process and of its native sampler process (/proc/PID/task/TID/schedstat, in nanoseconds) over the
+measured window, per second of wall time, as a share of one core (median and min–max over the pairs). Those windows are
+5–11 s into a recording, still in its start (flushes every second for the first 10 s, JIT warm-up, V8 shrinking the
+heap it grew while loading symbol tables), so the steady state of continuous profiling is measured on one more
+recording under the same load: collector CPU from ${LONG_WARM_S} s to ${LONG_WARM_S + LONG_S} s ("long run").
 Startup = CPU seconds of both processes before the window (median). Samples and lost: summed over all recordings.
 
 | frequency | requests/s off / on (median) | throughput ratio (median) | IQR | min–max | collector CPU in the pairs | collector CPU, long run | startup CPU | samples | lost |
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}
+
+Long run split: ${results.map(({ freq, long }) => `${freq} Hz: ${splitText(long.cpuSplit)}`).join("; ")}.
 
 Targets: ≥ 0.99 throughput ratio at 99 Hz; collector ≤ 0.5% of one core at 99 Hz (long run).
 Machine load average (1/5/15 min) before: ${loadBefore}, after: ${loadavg()}. This is a shared 2-CPU machine: when the
