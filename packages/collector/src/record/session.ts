@@ -349,10 +349,9 @@ export async function record(
     // every 200 ms (at most the steady interval) during the first 3 s, every second until 10 s, then every
     // steadyEvery. While a launched command's interpreter is not found yet, look for it every 20 ms so Python stacks
     // start right away.
-    // Progress and target liveness are checked every second by a small interval of their own, not by this loop: the
-    // loop's cold path (promises, abort listeners, scheduling) costs about a millisecond of CPU per wake-up, which at
-    // one wake-up a second was a fifth of a steady --pid recording's CPU.
-    // With a sampler that reports exits (pidfds), nothing needs to wake up every second unless progress is shown.
+    // Progress and target liveness have a 1 s interval of their own, and only when needed: every wake-up costs this
+    // process 0.5-1 ms of CPU however little it does, which at one a second was a fifth of a steady --pid recording's
+    // CPU. With a sampler that reports exits (pidfds) and no progress line, the process wakes only to flush.
     const watchTargets = !opts.wholeSystem && targets.size > 0 && !child;
     const checkTargets = () => {
       for (const pid of targets) if (!processAlive(pid)) targets.delete(pid);
