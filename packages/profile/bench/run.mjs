@@ -1,7 +1,7 @@
 // Benchmarks for @perforator/profile, run on the built dist/ (pnpm --filter @perforator/profile build first).
 //   pnpm --filter @perforator/profile bench            full sizes, writes docs/bench/profile.md
 //   node bench/run.mjs --quick                          smaller sizes, prints only
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -249,6 +249,10 @@ console.log(`\n${md}`);
 if (!quick) {
   const out = join(here, "..", "..", "..", "docs", "bench", "profile.md");
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, md);
+  // Hand-written history (what was tried, before/after pairs) lives below HISTORY in the file and survives reruns.
+  const HISTORY = "<!-- history: kept by bench/run.mjs across reruns -->";
+  const old = existsSync(out) ? readFileSync(out, "utf8") : "";
+  const at = old.indexOf(HISTORY);
+  writeFileSync(out, at >= 0 ? `${md}\n${old.slice(at)}` : md);
   console.log(`wrote ${out}`);
 }
