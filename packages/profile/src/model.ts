@@ -184,7 +184,6 @@ export function resolveValueIndex(p: Profile, valueIndex: number | undefined): n
   return vi;
 }
 
-/** A profile with the same sample types and metadata as `p` and no samples. */
 /** A builder for a profile derived from `p`: same sample types, timing, period and meta, no frames or samples. */
 export function builderLike(p: Profile): ProfileBuilder {
   return new ProfileBuilder(p.sampleTypes, {
@@ -197,6 +196,7 @@ export function builderLike(p: Profile): ProfileBuilder {
   });
 }
 
+/** A profile with the same sample types and metadata as `p` and no samples. */
 export function emptyLike(p: Profile): Profile {
   return { ...p, frames: [], samples: [], meta: { ...p.meta } };
 }
