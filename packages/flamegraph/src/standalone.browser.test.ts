@@ -9,7 +9,7 @@ import { ProfileBuilder } from "@perforator/profile";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { renderStandaloneHtml } from "./standalone-asset.js";
-import { chromiumFixture } from "./test-utils/browser.js";
+import { chromiumFixture, drawnInView, type Rect, rectOf } from "./test-utils/browser.js";
 import { serverProfile, XSS, xssProfile } from "./test-utils/profiles.js";
 
 const fx = chromiumFixture("pfg-browser-");
@@ -45,14 +45,6 @@ async function open(name: string, html: string, query = ""): Promise<Opened> {
   await page.waitForSelector(".pfg");
   if (!query.includes("tab=")) await page.waitForFunction(() => window.__flamegraph?.main !== undefined);
   return { page, url, blocked, dialogs, errors };
-}
-
-type Rect = { x: number; y: number; w: number; h: number };
-
-async function rectOf(page: Page, name: string, hook = "main"): Promise<Rect> {
-  const r = await page.evaluate(([n, h]) => window.__flamegraph?.[h!]?.rectOf(n!) ?? null, [name, hook]);
-  if (!r) throw new Error(`frame ${name} not visible`);
-  return r;
 }
 
 /** RGB of the canvas pixel at a client position (device pixels are read from the backing store). */
@@ -242,8 +234,8 @@ describe("standalone page", { timeout: 30_000 }, () => {
     await page.getByRole("tab", { name: "Top table" }).click();
     await page.locator("tr", { hasText: "search_user" }).getByRole("button", { name: "sandwich" }).click();
     await page.waitForFunction(() => window.__flamegraph?.callers !== undefined);
-    const caller = await rectOf(page, "UserIDSearchHandler.do_GET", "callers");
-    const root = await rectOf(page, "search_user", "callers");
+    const caller = await rectOf(page, "UserIDSearchHandler.do_GET", { hook: "callers" });
+    const root = await rectOf(page, "search_user", { hook: "callers" });
     expect(caller.y).toBeLessThan(root.y); // callers grow upwards from the function
     expect(new URL(page.url()).searchParams.get("fn")).toBe("search_user");
     await page.close();
@@ -295,15 +287,7 @@ describe("standalone page", { timeout: 30_000 }, () => {
       document.querySelector<HTMLElement>(".pfg-scroll")!.scrollTop = 1e9;
     });
     // The canvas redraws on the scroll event (a frame later): wait until the frame is drawn in view.
-    await expect
-      .poll(() =>
-        page.evaluate(() => {
-          const r = window.__flamegraph!.main!.rectOf("recurse_2499");
-          const box = document.querySelector(".pfg-scroll")!.getBoundingClientRect();
-          return r !== null && r.y >= box.top && r.y + r.h <= box.bottom;
-        }),
-      )
-      .toBe(true);
+    await expect.poll(() => drawnInView(page, "recurse_2499")).toBe(true);
     const r = await rectOf(page, "recurse_2499");
     const box = await page.locator(".pfg-scroll").boundingBox();
     expect(r.y).toBeGreaterThanOrEqual(box!.y);

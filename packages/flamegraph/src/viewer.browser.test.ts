@@ -9,7 +9,7 @@ import { ProfileBuilder } from "@perforator/profile";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { renderStandaloneHtml } from "./standalone-asset.js";
-import { chromiumFixture } from "./test-utils/browser.js";
+import { chromiumFixture, drawnInView, type Rect, rectOf } from "./test-utils/browser.js";
 import { pyAt as py, serverProfile } from "./test-utils/profiles.js";
 
 const fx = chromiumFixture("pfg-viewer-");
@@ -25,17 +25,6 @@ async function open(name: string, html: string, query = ""): Promise<{ page: Pag
   await page.goto(url + query);
   await page.waitForFunction(() => window.__flamegraph?.main !== undefined);
   return { page, errors };
-}
-
-type Rect = { x: number; y: number; w: number; h: number };
-
-async function rectOf(page: Page, name: string, nth = 0): Promise<Rect> {
-  const r = await page.evaluate(
-    ([n, k]) => window.__flamegraph?.main?.rectOf(n as string, k as number) ?? null,
-    [name, nth],
-  );
-  if (!r) throw new Error(`frame ${name} not visible`);
-  return r;
 }
 
 /** RGB of canvas pixels along a horizontal line (client coordinates), one per device pixel. */
@@ -125,6 +114,16 @@ describe("diff: frames only in one side are visible and marked", { timeout: 30_0
 });
 
 /** search_user: 80 samples on line 24 (the loop), 20 on line 25 (the comparison); do_GET always at line 48. */
+/** One stack of 120 Python frames, level_0 (root) … level_119: deeper than the viewport. */
+function deepProfile() {
+  const b = new ProfileBuilder([{ type: "cpu", unit: "count" }]);
+  b.addFrames(
+    Array.from({ length: 120 }, (_, i) => py(`level_${i}`, i + 1, "deep.py")),
+    [10],
+  );
+  return b.build();
+}
+
 function linesProfile() {
   const b = new ProfileBuilder([{ type: "cpu", unit: "count" }], { durationNanos: 1e9 });
   b.addFrames([py("run", 60), py("do_GET", 48), py("search_user", 24)], [80]);
@@ -152,8 +151,8 @@ describe("source lines in the tooltip", { timeout: 30_000 }, () => {
     await toggle.click();
     await expect.poll(() => new URL(page.url()).searchParams.get("line")).toBe("1");
     await expect.poll(() => page.evaluate(() => window.__flamegraph!.main!.rectOf("search_user", 1))).not.toBeNull();
-    const first = await rectOf(page, "search_user", 0);
-    const second = await rectOf(page, "search_user", 1);
+    const first = await rectOf(page, "search_user", { nth: 0 });
+    const second = await rectOf(page, "search_user", { nth: 1 });
     expect(first.w / (first.w + second.w)).toBeCloseTo(0.8, 2);
     await hoverText(page, first);
     expect(await page.textContent("[data-testid=tooltip-location]")).toBe("server.py:24");
@@ -227,49 +226,23 @@ describe("keyboard navigation", { timeout: 30_000 }, () => {
   });
 
   it("the focused frame scrolls into view in a stack deeper than the viewport", async () => {
-    const b = new ProfileBuilder([{ type: "cpu", unit: "count" }]);
-    b.addFrames(
-      Array.from({ length: 120 }, (_, i) => py(`level_${i}`, i + 1, "deep.py")),
-      [10],
-    );
-    const { page } = await open("keys-deep", renderStandaloneHtml({ title: "deep", profile: b.build() }));
+    const { page } = await open("keys-deep", renderStandaloneHtml({ title: "deep", profile: deepProfile() }));
     await page.focus(".pfg-scroll");
     for (let i = 0; i < 80; i++) await page.keyboard.press("ArrowDown");
     await expect.poll(() => focusName(page)).toBe("level_79");
     // scrolled so that the focused row is drawn inside the viewport (the redraw follows the scroll event)
-    await expect
-      .poll(() =>
-        page.evaluate(() => {
-          const r = window.__flamegraph!.main!.rectOf("level_79");
-          const box = document.querySelector(".pfg-scroll")!.getBoundingClientRect();
-          return r !== null && r.y >= box.top && r.y + r.h <= box.bottom;
-        }),
-      )
-      .toBe(true);
+    await expect.poll(() => drawnInView(page, "level_79")).toBe(true);
     expect(await page.evaluate(() => document.querySelector(".pfg-scroll")!.scrollTop)).toBeGreaterThan(0);
     await page.close();
   });
 
   it("a click deep in a scrolled stack zooms into the frame under the pointer", async () => {
-    const b = new ProfileBuilder([{ type: "cpu", unit: "count" }]);
-    b.addFrames(
-      Array.from({ length: 120 }, (_, i) => py(`level_${i}`, i + 1, "deep.py")),
-      [10],
-    );
-    const { page } = await open("click-deep", renderStandaloneHtml({ title: "deep", profile: b.build() }));
+    const { page } = await open("click-deep", renderStandaloneHtml({ title: "deep", profile: deepProfile() }));
     await page.evaluate(() => {
       document.querySelector<HTMLElement>(".pfg-scroll")!.scrollTop = 1e9;
     });
     // The canvas redraws on the scroll event (a frame later): wait until the frame is drawn in view.
-    await expect
-      .poll(() =>
-        page.evaluate(() => {
-          const r = window.__flamegraph!.main!.rectOf("level_110");
-          const box = document.querySelector(".pfg-scroll")!.getBoundingClientRect();
-          return r !== null && r.y >= box.top && r.y + r.h <= box.bottom;
-        }),
-      )
-      .toBe(true);
+    await expect.poll(() => drawnInView(page, "level_110")).toBe(true);
     const r = await rectOf(page, "level_110");
     await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
     await expect.poll(() => crumb(page)).toBe("level_110");

@@ -102,42 +102,21 @@ export class FlameRenderer {
     return n > 0 ? `${s.slice(0, n)}…` : "";
   }
 
+  /** Dark forward-slash hatching: a frame only in the target ("new"). */
   private getHatch(): CanvasPattern | null {
     if (this.hatch || typeof document === "undefined") return this.hatch;
-    const c = document.createElement("canvas");
-    c.width = 8;
-    c.height = 8;
-    const g = c.getContext("2d");
-    if (!g) return null;
-    g.strokeStyle = "rgba(0,0,0,0.35)";
-    g.lineWidth = 1.5;
-    g.beginPath();
-    g.moveTo(0, 8);
-    g.lineTo(8, 0);
-    g.stroke();
-    this.hatch = this.ctx.createPattern(c, "repeat");
+    this.hatch = stripePattern(this.ctx, 8, "rgba(0,0,0,0.35)", 1.5, [[0, 8, 8, 0]]);
     return this.hatch;
   }
 
   /** White back-slash stripes: a "removed" frame reads as a ghost of its baseline self. */
   private getGhost(): CanvasPattern | null {
     if (this.ghost || typeof document === "undefined") return this.ghost;
-    const c = document.createElement("canvas");
-    c.width = 6;
-    c.height = 6;
-    const g = c.getContext("2d");
-    if (!g) return null;
-    g.strokeStyle = "#fff";
-    g.lineWidth = 2;
-    g.beginPath();
-    g.moveTo(-1, -1);
-    g.lineTo(7, 7);
-    g.moveTo(5, -1);
-    g.lineTo(7, 1);
-    g.moveTo(-1, 5);
-    g.lineTo(1, 7);
-    g.stroke();
-    this.ghost = this.ctx.createPattern(c, "repeat");
+    this.ghost = stripePattern(this.ctx, 6, "#fff", 2, [
+      [-1, -1, 7, 7],
+      [5, -1, 7, 1],
+      [-1, 5, 1, 7],
+    ]);
     return this.ghost;
   }
 
@@ -394,4 +373,28 @@ export class FlameRenderer {
     stats.ms = performance.now() - t0;
     return stats;
   }
+}
+
+/** A repeating `size`×`size` tile of straight strokes (each [x0, y0, x1, y1]), or null without a 2D context. */
+function stripePattern(
+  ctx: CanvasRenderingContext2D,
+  size: number,
+  stroke: string,
+  width: number,
+  segments: readonly (readonly [number, number, number, number])[],
+): CanvasPattern | null {
+  const c = document.createElement("canvas");
+  c.width = size;
+  c.height = size;
+  const g = c.getContext("2d");
+  if (!g) return null;
+  g.strokeStyle = stroke;
+  g.lineWidth = width;
+  g.beginPath();
+  for (const [x0, y0, x1, y1] of segments) {
+    g.moveTo(x0, y0);
+    g.lineTo(x1, y1);
+  }
+  g.stroke();
+  return ctx.createPattern(c, "repeat");
 }

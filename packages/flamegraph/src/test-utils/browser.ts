@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 
 export interface BrowserFixture {
@@ -29,4 +29,28 @@ export function chromiumFixture(dirPrefix: string): BrowserFixture {
     if (fx.dir) rmSync(fx.dir, { recursive: true, force: true });
   });
   return fx;
+}
+
+export type Rect = { x: number; y: number; w: number; h: number };
+
+/**
+ * Client rectangle of the `nth` drawn frame called `name` in the page's flamegraph `hook` ("main", "callers", ...), as
+ * `window.__flamegraph` reports it; throws when it is not drawn.
+ */
+export async function rectOf(page: Page, name: string, opts: { hook?: string; nth?: number } = {}): Promise<Rect> {
+  const r = await page.evaluate(
+    ([n, h, k]) => window.__flamegraph?.[h as string]?.rectOf(n as string, k as number) ?? null,
+    [name, opts.hook ?? "main", opts.nth ?? 0] as const,
+  );
+  if (!r) throw new Error(`frame ${name} not visible`);
+  return r;
+}
+
+/** Whether frame `name` is drawn wholly inside the scrolled viewport (the canvas redraws a frame after a scroll). */
+export function drawnInView(page: Page, name: string): Promise<boolean> {
+  return page.evaluate((n) => {
+    const r = window.__flamegraph!.main!.rectOf(n);
+    const box = document.querySelector(".pfg-scroll")!.getBoundingClientRect();
+    return r !== null && r.y >= box.top && r.y + r.h <= box.bottom;
+  }, name);
 }
