@@ -58,6 +58,7 @@ export function mergeStored(store: StackStore, stored: readonly StoredProfile[],
   const seen = new Uint8Array(nRows);
   const touched = new Int32Array(nRows);
   let nTouched = 0;
+  let scratch = new Int32Array(0);
   for (let p = 0; p < stored.length; p++) {
     const { series, values, storeSeries } = stored[p]!;
     const bad = firstBadSeries(series, storeSeries);
@@ -66,10 +67,14 @@ export function mergeStored(store: StackStore, stored: readonly StoredProfile[],
         `cannot merge stored profile ${p}: sample ${bad} refers to series ${series[bad]}, but the store had ${storeSeries} when it was interned (corrupted stored profile)`,
       );
     }
-    nTouched =
-      rowOf === null
-        ? accumulate(series, values, nt, acc, seen, touched, nTouched)
-        : accumulateBy(rowOf, series, values, nt, acc, seen, touched, nTouched);
+    let rows = series;
+    if (rowOf !== null) {
+      // Labels dropped: each sample's row is its series' stack.
+      if (scratch.length < series.length) scratch = new Int32Array(series.length);
+      rows = scratch.subarray(0, series.length);
+      for (let i = 0; i < series.length; i++) rows[i] = rowOf[series[i]!]!;
+    }
+    nTouched = accumulate(rows, values, nt, acc, seen, touched, nTouched);
   }
 
   const { frames: storeFrames, labelSets, stackPool: pool, stackOff, seriesLabel, seriesStack } = cols;
@@ -117,11 +122,12 @@ function firstBadSeries(series: Int32Array, nSeries: number): number {
 }
 
 /**
- * Adds each sample's values to the accumulator row of its series; returns the new count of touched rows.
+ * Adds each sample's values to its accumulator row (`rows[i]`: its series, or its stack when labels are dropped);
+ * returns the new count of touched rows.
  * A row's first value is assigned, not added to 0, so the sums are bit for bit merge()'s (-0 stays -0).
  */
 function accumulate(
-  series: Int32Array,
+  rows: Int32Array,
   values: Float64Array,
   nt: number,
   acc: Float64Array,
@@ -129,10 +135,10 @@ function accumulate(
   touched: Int32Array,
   nTouched: number,
 ): number {
-  const ns = series.length;
+  const ns = rows.length;
   if (nt === 2) {
     for (let i = 0; i < ns; i++) {
-      const row = series[i]!;
+      const row = rows[i]!;
       const a = 2 * row;
       if (seen[row] === 0) {
         seen[row] = 1;
@@ -147,34 +153,7 @@ function accumulate(
     return nTouched;
   }
   for (let i = 0; i < ns; i++) {
-    const row = series[i]!;
-    const a = row * nt;
-    const b = i * nt;
-    if (seen[row] === 0) {
-      seen[row] = 1;
-      touched[nTouched++] = row;
-      for (let j = 0; j < nt; j++) acc[a + j] = values[b + j]!;
-    } else {
-      for (let j = 0; j < nt; j++) acc[a + j] += values[b + j]!;
-    }
-  }
-  return nTouched;
-}
-
-/** accumulate() with rows given by `rowOf[series id]` (stack ids when labels are dropped). */
-function accumulateBy(
-  rowOf: Int32Array,
-  series: Int32Array,
-  values: Float64Array,
-  nt: number,
-  acc: Float64Array,
-  seen: Uint8Array,
-  touched: Int32Array,
-  nTouched: number,
-): number {
-  const ns = series.length;
-  for (let i = 0; i < ns; i++) {
-    const row = rowOf[series[i]!]!;
+    const row = rows[i]!;
     const a = row * nt;
     const b = i * nt;
     if (seen[row] === 0) {
