@@ -20,6 +20,7 @@ import {
   sameValueType,
   type ValueType,
 } from "../model.js";
+import { HASH_KEYS, mix32 } from "./stack-hash.js";
 
 export interface MergeOptions {
   /** Keep labels (default true). With false, samples that differ only in labels are summed together. */
@@ -29,17 +30,6 @@ export interface MergeOptions {
 const EMPTY: Labels = Object.freeze({});
 /** Samples per prefetch batch in ProfileMerger.add: their slots and runs (~100 bytes each) stay in L1/L2. */
 const CHUNK = 128;
-/** Per-depth odd multipliers of the stack hash (xorshift32 sequence, fixed so runs are reproducible). */
-const HASH_KEYS = new Int32Array(256);
-{
-  let x = 0x12345678;
-  for (let i = 0; i < 256; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    HASH_KEYS[i] = x | 1;
-  }
-}
 
 /** Incremental merge: `add` profiles one by one (e.g. as they are read from storage), then `build`. */
 export class ProfileMerger {
@@ -193,9 +183,7 @@ export class ProfileMerger {
         flat[fl++] = f;
         h = (h + Math.imul(f + 1, HASH_KEYS[i & 255]!)) | 0;
       }
-      h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-      hs[si] = h ^ (h >>> 16);
+      hs[si] = mix32(h);
       lis[si] = li;
       const sv = s.values;
       for (let j = 0; j < nt; j++) svs[si * nt + j] = sv[j] ?? 0;

@@ -13,6 +13,7 @@
  * `mergeStored` (merge-stored.ts) sums those columns and symbolises the result once.
  */
 import { type Frame, frameKey, type Labels, labelsKey, type Profile, type ValueType } from "../model.js";
+import { HASH_KEYS, mix32 } from "../ops/stack-hash.js";
 import { readContainer, writeContainer } from "./container.js";
 
 /** The entry counts of a store at one moment; `store.encode(mark)` writes what was appended since. */
@@ -72,32 +73,14 @@ const EMPTY: Labels = Object.freeze({});
 /** Samples per probe batch in intern(): their table slots and runs stay in L1/L2. */
 const CHUNK = 128;
 
-/** Per-depth odd multipliers of the stack hash (the same construction as merge's). */
-const HASH_KEYS = new Int32Array(256);
-{
-  let x = 0x2545f491;
-  for (let i = 0; i < 256; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    HASH_KEYS[i] = x | 1;
-  }
-}
-
-function finish(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
 /** Hash of the n frame ids a[o..o+n). Multilinear: independent products per depth, mixed at the end. */
 function hashStack(a: Int32Array, o: number, n: number): number {
   let h = n;
   for (let i = 0; i < n; i++) h = (h + Math.imul(a[o + i]! + 1, HASH_KEYS[i & 255]!)) | 0;
-  return finish(h);
+  return mix32(h);
 }
 
-const hashSeries = (li: number, si: number) => finish(Math.imul(li + 1, 0x9e3779b1) ^ Math.imul(si + 1, 0x7feb352d));
+const hashSeries = (li: number, si: number) => mix32(Math.imul(li + 1, 0x9e3779b1) ^ Math.imul(si + 1, 0x7feb352d));
 
 function newStoreId(): string {
   const b = new Uint8Array(12);
@@ -373,7 +356,7 @@ export class StackStore {
       const n = this.stackPool[b]!;
       d = Math.imul(d ^ n, 0x01000193);
       for (let k = 0; k < n; k++) d = Math.imul(d ^ this.frameHash[this.stackPool[b + 1 + k]!]!, 0x01000193);
-      this.seriesDigest[id] = finish(finish(d) ^ Math.imul(this.digestAt(id), 0x9e3779b1));
+      this.seriesDigest[id] = mix32(mix32(d) ^ Math.imul(this.digestAt(id), 0x9e3779b1));
     }
     this.nSeries = id + 1;
     table[3 * slot] = id + 1;
@@ -508,7 +491,7 @@ export class StackStore {
         flat[fl++] = f;
         h = (h + Math.imul(f + 1, HASH_KEYS[i & 255]!)) | 0;
       }
-      hs[si] = finish(h);
+      hs[si] = mix32(h);
       const sv = s.values;
       const vb = si * nt;
       for (let j = 0; j < nt; j++) values[vb + j] = sv[j] ?? 0;
