@@ -21,6 +21,16 @@ export * from "./model.js";
 export { type CallTreeNode, type CallTreeOptions, callTree } from "./ops/call-tree.js";
 export { type TopDiffOptions, type TopDiffRow, topFunctionsDiff } from "./ops/diff.js";
 export { dropFrames, filterByLabel, groupByLabel } from "./ops/filter.js";
+export {
+  alignFrames,
+  FRAME_MATCHES,
+  type FrameMatch,
+  frameMatchKey,
+  type MatchOptions,
+  mainScriptFiles,
+  parseFrameMatch,
+  pythonModuleOf,
+} from "./ops/match.js";
 // operations
 export { type MergeOptions, merge } from "./ops/merge.js";
 export { type FunctionRef, type Sandwich, sandwich } from "./ops/sandwich.js";

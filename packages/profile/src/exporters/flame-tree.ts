@@ -7,6 +7,7 @@ import { type FlameTree, FRAME_KINDS } from "../flame-tree.js";
 import { FrameTable } from "../intern/frame-table.js";
 import { StringTable } from "../intern/string-table.js";
 import { type Frame, type Profile, resolveValueIndex, sameValueType } from "../model.js";
+import { alignFrames, type MatchOptions } from "../ops/match.js";
 
 export interface FlameTreeOptions {
   /** Which sample type to show (default: the profile's default). */
@@ -355,12 +356,15 @@ function matchingIndex(base: Profile, target: Profile, vi: number): number {
  * A diff tree over the union of both profiles' paths: nodeTotal/nodeSelf from `target`,
  * nodeBaseTotal/nodeBaseSelf the raw baseline values of the same path (0 when the path is
  * new), baseTotal the baseline total. Paths only in the baseline stay, with target total 0.
+ * Frames are matched across the profiles by function name and module (`match: "name"`, the default) or by every
+ * field (`match: "exact"`); see ops/match.ts. A frame in both shows the target's file and line.
  */
 export function buildDiffFlameTree(
-  base: Profile,
-  target: Profile,
-  opts: Omit<FlameTreeOptions, "groupBy"> & { groupBy?: string } = {},
+  baseIn: Profile,
+  targetIn: Profile,
+  opts: Omit<FlameTreeOptions, "groupBy"> & { groupBy?: string } & MatchOptions = {},
 ): FlameTree {
+  const [base, target] = alignFrames(baseIn, targetIn, opts);
   const vi = resolveValueIndex(target, opts.valueIndex);
   const bvi =
     opts.valueIndex !== undefined ? resolveValueIndex(base, opts.valueIndex) : matchingIndex(base, target, vi);

@@ -1,5 +1,6 @@
 /** Before/after comparison of two profiles, each normalised by its own total. */
 import { type Frame, type Profile, resolveValueIndex, sameValueType, totalValue } from "../model.js";
+import { alignFrames, type MatchOptions } from "./match.js";
 import { functionKey, type TopOptions, topFunctions } from "./top.js";
 
 /** A function (line 0 unless byLine) in either profile, with both sides' values. */
@@ -19,7 +20,7 @@ export interface TopDiffRow extends Frame {
   totalDelta: number;
 }
 
-export interface TopDiffOptions extends TopOptions {
+export interface TopDiffOptions extends TopOptions, MatchOptions {
   /** Sort key (default "total"): by |delta| of total share or of self share. */
   sortBy?: "total" | "self";
 }
@@ -27,8 +28,11 @@ export interface TopDiffOptions extends TopOptions {
 /**
  * One row per function present in either profile, sorted by |delta| (largest change first).
  * Shares are relative to each profile's own total, so a longer recording does not look like a regression.
+ * Functions are matched across the profiles by name and module (`match: "name"`, the default) or by every field of
+ * the frame (`match: "exact"`); see ops/match.ts. A row shows the target's file and line when both have it.
  */
-export function topFunctionsDiff(base: Profile, target: Profile, opts: TopDiffOptions = {}): TopDiffRow[] {
+export function topFunctionsDiff(baseIn: Profile, targetIn: Profile, opts: TopDiffOptions = {}): TopDiffRow[] {
+  const [base, target] = alignFrames(baseIn, targetIn, opts);
   const tvi = resolveValueIndex(target, opts.valueIndex);
   let bvi = opts.valueIndex;
   if (bvi === undefined) {
