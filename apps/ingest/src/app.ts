@@ -1,11 +1,12 @@
 import { type Database, saveProfile } from "@perforator/db";
 import { importProfile, type Profile, parseFolded, totalValue } from "@perforator/profile";
+import { perforatorVersion } from "@perforator/profile/version";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { MAX_BODY_BYTES } from "./config.js";
 import { boundaryOf, parseMultipart } from "./multipart.js";
 import { BadRequest, parseAppName, parseFormat, parsePositive, parseTime } from "./pyroscope.js";
 
-export const VERSION = "0.1.0";
+export const VERSION = perforatorVersion();
 /** Largest accepted size of a gzipped body once inflated. */
 export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
