@@ -1,4 +1,4 @@
-export { buildDiffFlameTree, buildFlameTree, type FlameTreeOptions } from "./exporters/flame-tree.js";
+export { buildDiffFlameTree, buildFlameTree, type FlameTreeOptions } from "./exporters/build-flame-tree.js";
 export { type ToFoldedOptions, toFolded } from "./exporters/folded.js";
 export {
   PROFILE_JSON_FORMAT,
@@ -8,7 +8,7 @@ export {
 } from "./exporters/json.js";
 // exporters
 export { type ToPprofOptions, toPprof } from "./exporters/pprof.js";
-export * from "./flame-tree.js";
+export * from "./flame-tree-format.js";
 export { formatFrameText, KERNEL_SUFFIX, looksLikePythonFile, parseFrameText } from "./frame-text.js";
 // importers
 export { detectFormat, importProfile, type ProfileFormat } from "./importers/auto.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildDiffFlameTree } from "../exporters/flame-tree.js";
-import type { FlameTree } from "../flame-tree.js";
+import { buildDiffFlameTree } from "../exporters/build-flame-tree.js";
+import type { FlameTree } from "../flame-tree-format.js";
 import { type Frame, type Profile, ProfileBuilder } from "../model.js";
 import { topFunctionsDiff } from "./diff.js";
 import { alignFrames, frameMatchKey, mainScriptFiles, parseFrameMatch, pythonModuleOf } from "./match.js";

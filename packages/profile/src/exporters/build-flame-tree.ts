@@ -1,9 +1,9 @@
 /**
- * Builds the compact FlameTree (see ../flame-tree.ts) from profiles: a trie over root-first
+ * Builds the compact FlameTree (see ../flame-tree-format.ts) from profiles: a trie over root-first
  * stacks in typed arrays with an open-addressing (parent, frame) → child table, then one
  * pass to lay the nodes out in DFS pre-order with siblings sorted by name.
  */
-import { type FlameTree, FRAME_KINDS } from "../flame-tree.js";
+import { type FlameTree, FRAME_KINDS } from "../flame-tree-format.js";
 import { FrameTable } from "../intern/frame-table.js";
 import { StringTable } from "../intern/string-table.js";
 import { type Frame, type Profile, resolveValueIndex, sameValueType } from "../model.js";
