@@ -1,5 +1,5 @@
 import { basename, resolve as resolvePath } from "node:path";
-import type { Profile } from "@perforator/profile";
+import { FRAME_MATCHES, type FrameMatch, type Profile } from "@perforator/profile";
 import { Command, CommanderError, Option } from "commander";
 import { writeFileAtomic } from "../record/atomic.js";
 import type { SessionDeps } from "../record/deps.js";
@@ -96,10 +96,11 @@ async function deliver(d: {
   fallbackName: string;
   onReady: (line: string) => void;
   baseline?: Profile;
+  match?: FrameMatch;
 }): Promise<void> {
-  const { profile, choice, format, title, fallbackName, onReady, baseline } = d;
+  const { profile, choice, format, title, fallbackName, onReady, baseline, match } = d;
   if (choice.serve) {
-    const html = await renderHtml(profile, { title, ...(baseline ? { baseline } : {}) });
+    const html = await renderHtml(profile, { title, ...(baseline ? { baseline, match } : {}) });
     const server = await serveProfile(choice.serve, { html, pprof: encodePprof(profile) });
     onReady(`flamegraph at ${server.url} (Ctrl-C to stop serving)`);
     // Serve until SIGINT/SIGTERM (the recording's own handlers are gone by now).
@@ -114,7 +115,7 @@ async function deliver(d: {
     return;
   }
   const path = choice.output ?? fallbackName;
-  const bytes = await encodeProfile(profile, format, { title, ...(baseline ? { baseline } : {}) });
+  const bytes = await encodeProfile(profile, format, { title, ...(baseline ? { baseline, match } : {}) });
   try {
     writeFileAtomic(path, bytes);
   } catch (err) {
@@ -251,20 +252,31 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument("<target>", "profile file to compare (after)")
     .option("-o, --output <file>", "write the page to this file (default: perforator-diff.html)")
     .option("-S, --serve [addr]", "serve the page over HTTP at [HOST]:PORT (default :9006)")
-    .action(async (base: string, target: string, flags: { output?: string; serve?: string | true }) => {
-      const choice = outputChoice(flags);
-      const baseline = loadProfileFile(base);
-      const profile = loadProfileFile(target);
-      await deliver({
-        profile,
-        choice,
-        format: "html",
-        title: `${basename(base)} → ${basename(target)}`,
-        fallbackName: "perforator-diff.html",
-        onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
-        baseline,
-      });
-    });
+    .addOption(
+      new Option(
+        "-m, --match <how>",
+        "match frames of the two profiles by function 'name' and module (any directory, host or virtualenv) or 'exact'ly (file, line, module)",
+      )
+        .choices(FRAME_MATCHES)
+        .default("name"),
+    )
+    .action(
+      async (base: string, target: string, flags: { output?: string; serve?: string | true; match: FrameMatch }) => {
+        const choice = outputChoice(flags);
+        const baseline = loadProfileFile(base);
+        const profile = loadProfileFile(target);
+        await deliver({
+          profile,
+          choice,
+          format: "html",
+          title: `${basename(base)} → ${basename(target)}`,
+          fallbackName: "perforator-diff.html",
+          onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
+          baseline,
+          match: flags.match,
+        });
+      },
+    );
 
   program.action(() => {
     program.outputHelp({ error: true });

@@ -1,4 +1,4 @@
-import { type Profile, serializeProfile, toFolded, toPprof } from "@perforator/profile";
+import { type FrameMatch, type Profile, serializeProfile, toFolded, toPprof } from "@perforator/profile";
 import { CliError, EXIT, type OutputFormat } from "../cli/args.js";
 
 /** pprof protobuf, gzip-compressed (what `go tool pprof` and Pyroscope expect in `.pb.gz`). */
@@ -9,9 +9,16 @@ export function encodePprof(profile: Profile): Uint8Array {
 export interface RenderOptions {
   title: string;
   baseline?: Profile;
+  /** In a diff, how frames are matched (the page's default: by name). */
+  match?: FrameMatch;
 }
 
-type RenderStandaloneHtml = (o: { title: string; profile: Profile; baseline?: Profile }) => string | Promise<string>;
+type RenderStandaloneHtml = (o: {
+  title: string;
+  profile: Profile;
+  baseline?: Profile;
+  match?: FrameMatch;
+}) => string | Promise<string>;
 
 /**
  * The standalone flamegraph page of @perforator/flamegraph. Loaded when first needed so the other
@@ -32,7 +39,11 @@ export async function renderHtml(profile: Profile, opts: RenderOptions): Promise
   if (typeof render !== "function") {
     throw new CliError(`${spec} has no renderStandaloneHtml(): rebuild with 'pnpm build'`, EXIT.failure);
   }
-  const html = await render({ title: opts.title, profile, ...(opts.baseline ? { baseline: opts.baseline } : {}) });
+  const html = await render({
+    title: opts.title,
+    profile,
+    ...(opts.baseline ? { baseline: opts.baseline, ...(opts.match ? { match: opts.match } : {}) } : {}),
+  });
   if (typeof html !== "string") throw new CliError("renderStandaloneHtml did not return HTML text", EXIT.failure);
   return html;
 }
