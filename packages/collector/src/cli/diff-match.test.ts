@@ -2,9 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Frame, type Profile, ProfileBuilder, toPprof } from "@perforator/profile";
-import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, tmp } from "./test-utils/e2e.js";
+import { describe, expect, it } from "vitest";
+import { runCli, tmp, useChromium } from "./test-utils/e2e.js";
 
 // `perforator diff` of the tutorial's two servers recorded in two places: server.py (linear search) from a laptop,
 // server_dict.py (dict lookup) from a server with another Python install. Frames line up by function name and
@@ -12,16 +11,7 @@ import { runCli, tmp } from "./test-utils/e2e.js";
 /** The viewer's test hook (window.__flamegraph in the page; this package compiles without the DOM types). */
 type Hooked = { __flamegraph?: { main?: { diffStatuses(name: string): string[] } } };
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromiumBrowser = useChromium();
 
 function tutorial(script: string, root: string, search: number, idle: number): Profile {
   const b = new ProfileBuilder([{ type: "samples", unit: "count" }], { durationNanos: 10e9 });
@@ -52,7 +42,7 @@ function tutorial(script: string, root: string, search: number, idle: number): P
 }
 
 async function statuses(html: string, names: string[]): Promise<Record<string, string[]>> {
-  const page = await browser.newPage();
+  const page = await chromiumBrowser().newPage();
   try {
     const url = pathToFileURL(html).href;
     await page.route("**/*", (r) => (r.request().url().split("?")[0] === url ? r.continue() : r.abort()));

@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Frame, type Profile, parseProfile } from "@perforator/profile";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 export const PKG = fileURLToPath(new URL("../../../", import.meta.url));
 export const CLI = join(PKG, "dist/cli.js");
@@ -155,4 +157,22 @@ export function compileNative(dir: string): string {
   const out = join(dir, "native");
   execFileSync("gcc", ["-O0", "-fno-omit-frame-pointer", "-o", out, join(WORKLOADS, "native.c")]);
   return out;
+}
+
+/** One headless Chromium for a test file (started in beforeAll, closed in afterAll); call `browser()` inside tests. */
+export function useChromium(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error("Chromium is not started: call useChromium() at the top of the test file");
+    return browser;
+  };
 }
