@@ -135,24 +135,23 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
               }
             }}
           />
-          <button
-            type="button"
-            className="pfg-btn pfg-toggle"
-            aria-pressed={state.regex}
-            title="Regular expression"
-            onClick={() => update({ regex: !state.regex })}
-          >
-            .*
-          </button>
-          <button
-            type="button"
-            className="pfg-btn pfg-toggle"
-            aria-pressed={state.caseSensitive}
-            title="Match case"
-            onClick={() => update({ caseSensitive: !state.caseSensitive })}
-          >
-            Aa
-          </button>
+          {(
+            [
+              ["regex", "Regular expression", ".*"],
+              ["caseSensitive", "Match case", "Aa"],
+            ] as const
+          ).map(([key, title, label]) => (
+            <button
+              key={key}
+              type="button"
+              className="pfg-btn pfg-toggle"
+              aria-pressed={state[key]}
+              title={title}
+              onClick={() => update({ [key]: !state[key] })}
+            >
+              {label}
+            </button>
+          ))}
         </div>
         {search ? (
           search.error ? (

@@ -1,6 +1,6 @@
 /** An object call tree (for JSON APIs and small profiles; the viewer uses FlameTree). */
 import { type Frame, type Profile, resolveValueIndex } from "../model.js";
-import { functionKey } from "./top.js";
+import { functionKey, functionOf } from "./top.js";
 
 /** A frame (line 0 unless byLine) at one call path, with its values. */
 export interface CallTreeNode extends Frame {
@@ -48,11 +48,7 @@ export function callTree(p: Profile, opts: CallTreeOptions = {}): CallTreeNode {
       if (!c) {
         const f = p.frames[fi]!;
         c = {
-          name: f.name,
-          file: f.file,
-          line: byLine ? f.line : 0,
-          kind: f.kind,
-          module: f.module,
+          ...functionOf(f, byLine),
           self: 0,
           total: 0,
           children: [],

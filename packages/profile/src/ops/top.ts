@@ -15,6 +15,11 @@ export interface TopRow extends Frame {
   total: number;
 }
 
+/** The function (or, byLine, the line) a frame is in: the frame with line 0 unless byLine. */
+export function functionOf(f: Frame, byLine: boolean): Frame {
+  return { name: f.name, file: f.file, line: byLine ? f.line : 0, kind: f.kind, module: f.module };
+}
+
 export function functionKey(f: Frame, byLine: boolean): string {
   return `${f.kind}\u0000${f.name}\u0000${f.file}\u0000${byLine ? f.line : 0}\u0000${f.module}`;
 }
@@ -32,15 +37,7 @@ export function topFunctions(p: Profile, opts: TopOptions = {}): TopRow[] {
     let r = rowIndex.get(k);
     if (r === undefined) {
       r = rows.length;
-      rows.push({
-        name: f.name,
-        file: f.file,
-        line: byLine ? f.line : 0,
-        kind: f.kind,
-        module: f.module,
-        self: 0,
-        total: 0,
-      });
+      rows.push({ ...functionOf(f, byLine), self: 0, total: 0 });
       rowIndex.set(k, r);
     }
     frameRow[i] = r;
