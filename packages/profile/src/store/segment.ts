@@ -72,8 +72,7 @@ export function encodeSegment(storeId: string, cols: StoreColumns, now: StoreMar
     const b = stackOff[s]!;
     const n = pool[b + 1]!;
     stackData[o++] = n;
-    stackData.set(pool.subarray(b + fa, b + fa + n), o);
-    o += n;
+    for (let k = 0; k < n; k++) stackData[o++] = pool[b + fa + k]!;
   }
   const nSeries = now.series - since.series;
   const seriesData = new Int32Array(2 * nSeries);
