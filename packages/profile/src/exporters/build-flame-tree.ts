@@ -4,6 +4,7 @@
  * pass to lay the nodes out in DFS pre-order with siblings sorted by name.
  */
 import { type FlameTree, FRAME_KINDS } from "../flame-tree-format.js";
+import { StringTable } from "../intern/string-table.js";
 import { type Frame, type Profile, resolveValueIndex, sameValueType } from "../model.js";
 import { alignFrames, type MatchOptions } from "../ops/match.js";
 
@@ -28,8 +29,8 @@ const KIND_INDEX: Record<string, number> = Object.fromEntries(FRAME_KINDS.map((k
  * (parent, frame) would add a dependent load per probe where the slot now holds the key itself.
  */
 class FlameTreeBuilder {
-  readonly strings: string[] = [""];
-  private readonly stringIndex = new Map<string, number>([["", 0]]);
+  private readonly stringTable = new StringTable([""]);
+  readonly strings: string[] = this.stringTable.strings;
   /** name → tree frame id(s) with that name (usually one). */
   private readonly byName = new Map<string, number | number[]>();
   fName: number[] = [];
@@ -72,13 +73,7 @@ class FlameTreeBuilder {
   }
 
   str(s: string): number {
-    let i = this.stringIndex.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.stringIndex.set(s, i);
-    }
-    return i;
+    return this.stringTable.id(s);
   }
 
   frameId(f: Frame): number {
