@@ -2,19 +2,17 @@
 export const PACKAGE = "@perforator/collector";
 
 export {
-  CliError,
   defaultOutputName,
-  EXIT,
   type OutputFormat,
   parseDuration,
   parseFormat,
   parseFreq,
   parseListenAddress,
   parsePids,
-  UsageError,
 } from "./cli/args.js";
 export { loadProfileFile } from "./cli/load.js";
 export { runCli } from "./cli/main.js";
+export { CliError, EXIT, UsageError } from "./errors.js";
 // Building blocks, for agents that embed the collector.
 export {
   CodeObjectResolver,

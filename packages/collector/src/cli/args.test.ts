@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { UsageError } from "../errors.js";
 import {
   defaultOutputName,
   displayUrl,
@@ -7,7 +8,6 @@ import {
   parseFreq,
   parseListenAddress,
   parsePids,
-  UsageError,
 } from "./args.js";
 
 describe("parseDuration", () => {

@@ -3,36 +3,7 @@
  * `UsageError` that names the flag, says what was wrong and what is accepted; the CLI
  * turns it into exit code 64 (EX_USAGE) with the usage hint.
  */
-
-/** Exit codes of the CLI (documented in the package README). */
-export const EXIT = {
-  ok: 0,
-  /** A runtime failure: missing privileges, sampler failure, unreadable file, port in use. */
-  failure: 1,
-  /** A target that does not exist (`--pid` of a process that is gone). */
-  noTarget: 2,
-  /** Bad command line (BSD sysexits EX_USAGE). */
-  usage: 64,
-} as const;
-
-export class UsageError extends Error {
-  readonly exitCode = EXIT.usage;
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** An error the user can act on, with the exit code the CLI should return. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = EXIT.failure,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+import { UsageError } from "../errors.js";
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

@@ -1,15 +1,14 @@
 import { basename, resolve as resolvePath } from "node:path";
 import type { Profile } from "@perforator/profile";
 import { Command, CommanderError, Option } from "commander";
+import { CliError, EXIT, UsageError } from "../errors.js";
 import { writeFileAtomic } from "../record/atomic.js";
 import type { SessionDeps } from "../record/deps.js";
 import { encodePprof, encodeProfile, renderHtml } from "../record/output.js";
 import { serveProfile } from "../record/serve.js";
 import { record } from "../record/session.js";
 import {
-  CliError,
   defaultOutputName,
-  EXIT,
   type ListenAddress,
   type OutputFormat,
   parseDuration,
@@ -17,7 +16,6 @@ import {
   parseFreq,
   parseListenAddress,
   parsePids,
-  UsageError,
 } from "./args.js";
 import { loadProfileFile } from "./load.js";
 import { progressLine, summaryLines } from "./report.js";

@@ -1,5 +1,6 @@
 import { type Profile, serializeProfile, toFolded, toPprof } from "@perforator/profile";
-import { CliError, EXIT, type OutputFormat } from "../cli/args.js";
+import type { OutputFormat } from "../cli/args.js";
+import { CliError, EXIT } from "../errors.js";
 
 /** pprof protobuf, gzip-compressed (what `go tool pprof` and Pyroscope expect in `.pb.gz`). */
 export function encodePprof(profile: Profile): Uint8Array {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
-import { CliError, displayUrl, EXIT, type ListenAddress } from "../cli/args.js";
+import { displayUrl, type ListenAddress } from "../cli/args.js";
+import { CliError, EXIT } from "../errors.js";
 
 export interface ServedProfile {
   html: string;

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { Frame } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
-import { CliError } from "../cli/args.js";
+import { CliError } from "../errors.js";
 import type { FlushResult, PythonDetection, RawStack, SessionDeps } from "./deps.js";
 import { flushIntervalAt, processAlive, record } from "./session.js";
 

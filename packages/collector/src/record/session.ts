@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type Frame, type Profile, ProfileBuilder, WELL_KNOWN_LABELS } from "@perforator/profile";
-import { CliError, EXIT } from "../cli/args.js";
+import { CliError, EXIT } from "../errors.js";
 import type { RawStack, SamplerHandle, SessionDeps, StackResolverHandle } from "./deps.js";
 import { checkPrivileges, NEED_PRIVILEGES_MESSAGE } from "./privileges.js";
 import { rawStackKey, SampleCache } from "./sample-cache.js";
