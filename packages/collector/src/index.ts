@@ -3,7 +3,6 @@ export const PACKAGE = "@perforator/collector";
 
 export {
   defaultOutputName,
-  type OutputFormat,
   parseDuration,
   parseFormat,
   parseFreq,
@@ -13,6 +12,7 @@ export {
 export { loadProfileFile } from "./cli/load.js";
 export { runCli } from "./cli/main.js";
 export { CliError, EXIT, UsageError } from "./errors.js";
+export * from "./output/index.js";
 // Building blocks, for agents that embed the collector.
 export {
   CodeObjectResolver,
@@ -28,12 +28,9 @@ export {
   requirePython,
   walkPythonThreads,
 } from "./python/index.js";
-export { writeFileAtomic } from "./record/atomic.js";
 export type { FlushResult, PythonDetection, RawStack, SamplerHandle, SessionDeps } from "./record/deps.js";
-export { encodeProfile, renderHtml } from "./record/output.js";
 export { checkPrivileges } from "./record/privileges.js";
 export { loadRealDeps } from "./record/real-deps.js";
-export { type RunningServer, serveProfile } from "./record/serve.js";
 export { type RecordOptions, type RecordResult, type RecordStats, record } from "./record/session.js";
 export * from "./sampler/index.js";
 export { createStackResolver, type StackResolver, type StackResolverOptions } from "./stacks/index.js";

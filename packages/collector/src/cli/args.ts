@@ -4,6 +4,8 @@
  * turns it into exit code 64 (EX_USAGE) with the usage hint.
  */
 import { UsageError } from "../errors.js";
+import { OUTPUT_FORMATS, type OutputFormat } from "../output/encode.js";
+import type { ListenAddress } from "../output/serve.js";
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -55,12 +57,6 @@ export function parsePids(value: string, previous: number[] = []): number[] {
   return out;
 }
 
-export interface ListenAddress {
-  /** Host to bind; "" means all interfaces. */
-  host: string;
-  port: number;
-}
-
 /** `:9006`, `9006`, `localhost:9006`, `0.0.0.0:9006`, `[::1]:9006`. Port 0 picks a free port. */
 export function parseListenAddress(value: string, flag = "--serve"): ListenAddress {
   const text = value.trim();
@@ -91,15 +87,6 @@ export function parseListenAddress(value: string, flag = "--serve"): ListenAddre
   }
   return { host, port };
 }
-
-/** The URL a user pastes into a browser for a listening address. */
-export function displayUrl(host: string, port: number): string {
-  if (host === "" || host === "0.0.0.0" || host === "::") return `http://localhost:${port}/`;
-  return host.includes(":") ? `http://[${host}]:${port}/` : `http://${host}:${port}/`;
-}
-
-export const OUTPUT_FORMATS = ["html", "pprof", "folded", "json"] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const FORMAT_ALIASES: Record<string, OutputFormat> = {
   html: "html",

@@ -4,7 +4,7 @@ import { gunzipSync } from "node:zlib";
 import { type Profile, ProfileBuilder, totalValue } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
 import { CliError } from "../errors.js";
-import { encodeProfile } from "../record/output.js";
+import { encodeProfile } from "../output/encode.js";
 import { loadProfileFile } from "./load.js";
 import { tmp } from "./test-utils/e2e.js";
 
