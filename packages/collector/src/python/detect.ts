@@ -5,13 +5,11 @@
  * otherwise in the executable (Debian's /usr/bin/python3.11 links it in). `_PyRuntime` comes from .dynsym (or the
  * .PyRuntime section), `Py_Version` gives PY_VERSION_HEX, and live reads check the table in offsets.ts before use.
  */
-import { readlinkSync } from "node:fs";
 import { type ElfFile, openElf, sectionByName } from "../elf/index.js";
+import { candidatePaths, type Mapping, ProcMem, processExe, readMaps } from "../proc/index.js";
 import type { PyBpfConfig } from "../sampler/types.js";
-import { candidatePaths, type Mapping, readMaps } from "../symbolize/maps.js";
 import { loadBias } from "../symbolize/symbolizer.js";
 import { compareDebugOffsets, DEBUG_OFFSETS_SIZE_313, parseDebugOffsets313 } from "./debug-offsets.js";
-import { ProcMem } from "./mem.js";
 import { GLIBC_TSD_DYNAMIC, GLIBC_TSD_STATIC, offsetsFor, type PyOffsets, SUPPORTED_MINORS } from "./offsets.js";
 
 const LEVELS: Record<number, string> = { 10: "a", 11: "b", 12: "rc" };
@@ -104,12 +102,8 @@ export function detectPython(pid: number): PythonDetection {
       break;
     }
   }
-  let exePath = "";
-  try {
-    exePath = readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "");
-  } catch {
-    // kernel thread or gone: maps above would usually have failed already
-  }
+  // "" for a kernel thread or a process that is gone (reading its maps above would usually have failed already).
+  const exePath = processExe(pid).replace(/ \(deleted\)$/, "");
   let found: { elf: ElfFile; mapping: Mapping } | null = null;
   if (libPath) found = openMapped(pid, maps, libPath);
   else if (exePath) {

@@ -15,6 +15,5 @@ export {
   requirePython,
 } from "./interpreters.js";
 export { decodeLineTable, displayLine, type LineEntry, lineForOffset } from "./linetable.js";
-export { ProcMem } from "./mem.js";
 export { OFFSETS, offsetsFor, type PyOffsets, SUPPORTED_MINORS } from "./offsets.js";
 export { type PyThreadStack, walkPythonThreads } from "./walker.js";

@@ -1,7 +1,8 @@
 import { type Frame, ProfileBuilder } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
+import { processIdentity } from "../proc/index.js";
 import type { RawStack } from "./deps.js";
-import { type CachingResolver, processIdentity, rawStackKey, SampleCache } from "./sample-cache.js";
+import { type CachingResolver, rawStackKey, SampleCache } from "./sample-cache.js";
 
 function raw(pid: number, user: bigint[], count = 1, tid = pid): RawStack {
   return {

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type Frame, type Profile, ProfileBuilder, WELL_KNOWN_LABELS } from "@perforator/profile";
 import { CliError, EXIT } from "../errors.js";
+import { processAlive, processComm } from "../proc/index.js";
 import type { RawStack, SamplerHandle, SessionDeps, StackResolverHandle } from "./deps.js";
 import { checkPrivileges, NEED_PRIVILEGES_MESSAGE } from "./privileges.js";
 import { rawStackKey, SampleCache } from "./sample-cache.js";
@@ -78,26 +78,6 @@ export function flushIntervalAt(elapsedMs: number, steadyMs: number): number {
   if (elapsedMs < 3000) return Math.min(200, steadyMs);
   if (elapsedMs < 10_000) return Math.min(1000, steadyMs);
   return steadyMs;
-}
-
-/** Whether /proc/PID exists and is not a zombie. */
-export function processAlive(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return false;
-  }
-  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  return state !== "Z" && state !== "X";
-}
-
-function processComm(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-  } catch {
-    return "";
-  }
 }
 
 /** When the resolver cannot read a process any more (it exited), keep the sample with raw addresses. */

@@ -48,9 +48,14 @@ export function parseMaps(text: string): Mapping[] {
   return out;
 }
 
+/** The text of /proc/PID/maps; throws (ENOENT/ESRCH) when the process is gone. */
+export function readMapsText(pid: number): string {
+  return readFileSync(`/proc/${pid}/maps`, "utf8");
+}
+
 /** Reads and parses /proc/PID/maps; throws (ENOENT/ESRCH) when the process is gone. */
 export function readMaps(pid: number): Mapping[] {
-  return parseMaps(readFileSync(`/proc/${pid}/maps`, "utf8"));
+  return parseMaps(readMapsText(pid));
 }
 
 /** The mapping containing `addr` (binary search over sorted mappings), or undefined. */
