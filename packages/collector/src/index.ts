@@ -20,7 +20,8 @@ export {
   findPython,
   MissingPythonError,
   OFFSETS,
-  type PythonDetection as PythonDetectionResult,
+  type PythonDetection,
+  type PythonFound,
   type PythonInfo,
   type PythonInterpreter,
   PyVersion,
@@ -28,7 +29,7 @@ export {
   requirePython,
   walkPythonThreads,
 } from "./python/index.js";
-export type { FlushResult, PythonDetection, RawStack, SamplerHandle, SessionDeps } from "./record/deps.js";
+export type { FlushResult, SamplerHandle, SessionDeps, SessionResolver } from "./record/deps.js";
 export { checkPrivileges } from "./record/privileges.js";
 export { loadRealDeps } from "./record/real-deps.js";
 export { type RecordOptions, type RecordResult, type RecordStats, record } from "./record/session.js";

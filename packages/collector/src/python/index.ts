@@ -3,6 +3,7 @@ export { compareDebugOffsets, type DebugOffsets, parseDebugOffsets313 } from "./
 export {
   detectPython,
   type PythonDetection,
+  type PythonFound,
   type PythonInfo,
   type PythonUnsupported,
   PyVersion,

@@ -17,15 +17,8 @@
  */
 import { type Frame, type Labels, type ProfileBuilder, WELL_KNOWN_LABELS } from "@perforator/profile";
 import { processIdentity } from "../proc/index.js";
-import type { RawStack } from "./deps.js";
-
-export interface CachingResolver {
-  resolve(raw: RawStack): Frame[];
-  /** Changes whenever frames resolved for `pid` before may no longer be what `resolve` returns now. */
-  generation?(pid: number): number;
-  /** Drops everything known about `pid` (a new process now has that id). */
-  forget?(pid: number): void;
-}
+import type { RawStack } from "../sampler/types.js";
+import type { SessionResolver } from "./deps.js";
 
 /** The raw-stack key when the sampler did not give one: every field but the count. */
 export function rawStackKey(s: RawStack): string {
@@ -56,7 +49,7 @@ export class SampleCache {
 
   constructor(
     private readonly builder: ProfileBuilder,
-    private readonly resolver: CachingResolver,
+    private readonly resolver: SessionResolver,
     private readonly valuesOf: (count: number) => number[],
     opts: { identity?: (pid: number) => string | undefined } = {},
   ) {

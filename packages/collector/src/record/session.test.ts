@@ -3,7 +3,9 @@ import type { Frame } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
 import { CliError } from "../errors.js";
 import { processAlive } from "../proc/index.js";
-import type { FlushResult, PythonDetection, RawStack, SessionDeps } from "./deps.js";
+import type { PythonDetection } from "../python/detect.js";
+import type { RawStack } from "../sampler/types.js";
+import type { FlushResult, SessionDeps } from "./deps.js";
 import { flushIntervalAt, record } from "./session.js";
 
 /**

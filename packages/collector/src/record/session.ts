@@ -3,7 +3,9 @@ import { hostname } from "node:os";
 import { type Frame, type Profile, ProfileBuilder, WELL_KNOWN_LABELS } from "@perforator/profile";
 import { CliError, EXIT } from "../errors.js";
 import { processAlive, processComm } from "../proc/index.js";
-import type { RawStack, SamplerHandle, SessionDeps, StackResolverHandle } from "./deps.js";
+import type { PythonDetection, PythonFound } from "../python/detect.js";
+import type { RawStack } from "../sampler/types.js";
+import type { SamplerHandle, SessionDeps, SessionResolver } from "./deps.js";
 import { checkPrivileges, NEED_PRIVILEGES_MESSAGE } from "./privileges.js";
 import { rawStackKey, SampleCache } from "./sample-cache.js";
 
@@ -112,9 +114,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * and symbolizes every interval into one profile, stops on duration / signal / target exit, and always
  * returns what was collected.
  */
-export async function record(
+export async function record<P extends PythonFound>(
   opts: RecordOptions,
-  getDeps: SessionDeps | (() => Promise<SessionDeps>),
+  getDeps: SessionDeps<P> | (() => Promise<SessionDeps<P>>),
 ): Promise<RecordResult> {
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`perforator: warning: ${m}\n`));
   const command = opts.command && opts.command.length > 0 ? opts.command : undefined;
@@ -183,7 +185,7 @@ export async function record(
   if (opts.signal?.aborted) stopWith("signal");
   const timer = opts.durationMs !== undefined ? setTimeout(() => stopWith("duration"), opts.durationMs) : undefined;
 
-  const resolver: StackResolverHandle = deps.createStackResolver();
+  const resolver: SessionResolver<P> = deps.createStackResolver();
   const builder = new ProfileBuilder(
     [
       { type: "samples", unit: "count" },
@@ -208,7 +210,7 @@ export async function record(
     if (pyDone.has(pid)) return;
     const attempts = (pyChecked.get(pid) ?? 0) + 1;
     pyChecked.set(pid, attempts);
-    let found: Awaited<ReturnType<SessionDeps["detectPython"]>>;
+    let found: PythonDetection<P>;
     try {
       found = await deps.detectPython(pid);
     } catch (err) {
