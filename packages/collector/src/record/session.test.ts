@@ -6,7 +6,8 @@ import { processAlive } from "../proc/index.js";
 import type { PythonDetection } from "../python/detect.js";
 import type { RawStack } from "../sampler/types.js";
 import type { FlushResult, SessionDeps } from "./deps.js";
-import { flushIntervalAt, record } from "./session.js";
+import { flushIntervalAt } from "./flush-loop.js";
+import { record } from "./session.js";
 
 /**
  * A user-space stand-in for the eBPF sampler: it hands out scripted stacks for the pids it was
