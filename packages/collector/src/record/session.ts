@@ -145,6 +145,7 @@ export async function record<P extends PythonFound>(
   }
 
   const resolver = deps.createStackResolver();
+  const python = new PythonTargets(deps, sampler, (pid, found: P) => accumulator.addPython(pid, found), warn);
   const stats: RecordStats = {
     samples: 0,
     lost: 0,
@@ -153,16 +154,13 @@ export async function record<P extends PythonFound>(
     freqHz: opts.freqHz,
     processes: new Map(),
     threads: new Set(),
-    pythons: new Map(),
-    unsupportedPythons: new Set(),
+    pythons: python.versions,
+    unsupportedPythons: python.unsupported,
     stopReason: "signal",
     unresolved: 0,
   };
   if (sampler.pid !== undefined) stats.samplerPid = sampler.pid;
   const accumulator = new ProfileAccumulator(resolver, opts.freqHz, startedAt, stats);
-  const python = new PythonTargets(deps, sampler, (pid, found: P) => accumulator.addPython(pid, found), warn);
-  stats.pythons = python.versions;
-  stats.unsupportedPythons = python.unsupported;
 
   if (launched) {
     stats.child = { pid: launched.pid, code: null, signal: null };
