@@ -5,6 +5,8 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "./database.js";
+import { loadMigrations, migratePostgres, migrateSqlite } from "./migrate.js";
+import { resolveDatabase } from "./paths.js";
 import { getProfile, listProfiles, listServices, saveProfile } from "./profiles.js";
 
 const dirs: string[] = [];
@@ -83,6 +85,46 @@ describe.each(targets)("$name", (target) => {
       const second = await db.migrate();
       expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
     });
+  });
+
+  it("moves services and profiles written before teams existed into team default", async () => {
+    const { url, cleanup } = await target.make();
+    const db = openDatabase({ url, dataDir: tempDir() });
+    try {
+      const resolved = resolveDatabase(url);
+      const all = loadMigrations(db.kind);
+      const init = all.filter((m) => m.name === "20261125140000_init");
+      expect(init).toHaveLength(1);
+      // The database as the first release left it: only the init migration, one service with one profile.
+      const q = resolved.kind === "postgres" ? `"${resolved.schema}".` : "";
+      const insertService = `INSERT INTO ${q}"Service" ("id", "name", "labels", "updatedAt") VALUES ('s1', 'old.app', '{"env":"prod"}', CURRENT_TIMESTAMP)`;
+      const insertProfile = `INSERT INTO ${q}"Profile" ("id", "serviceId", "startTime", "endTime", "sampleType", "sampleUnit", "labels", "totalValue", "sampleCount", "format", "blobKey", "blobSize") VALUES ('p1', 's1', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'cpu', 'nanoseconds', '{}', 5, 1, 'folded', 'k', 7)`;
+      if (db.kind === "sqlite") {
+        migrateSqlite(resolved.file!, init);
+      } else {
+        await migratePostgres(resolved.url, resolved.schema, init);
+      }
+      await db.prisma.$executeRawUnsafe(insertService);
+      await db.prisma.$executeRawUnsafe(insertProfile);
+      const result = await db.migrate();
+      expect(result.applied).toEqual(all.slice(1).map((m) => m.name));
+      const team = await db.prisma.team.findUnique({ where: { name: "default" } });
+      expect(team?.id).toBe("team_default");
+      const service = await db.prisma.service.findUnique({ where: { id: "s1" } });
+      expect(service).toMatchObject({ teamId: "team_default", name: "old.app", labels: { env: "prod" } });
+      const profile = await db.prisma.profile.findUnique({ where: { id: "p1" } });
+      expect(profile).toMatchObject({
+        teamId: "team_default",
+        blobEncoding: "identity",
+        rawSize: 7,
+        decompressedSize: 7,
+        sampleTypes: "cpu:nanoseconds",
+        idempotencyKey: null,
+      });
+    } finally {
+      await db.close();
+      await cleanup();
+    }
   });
 
   it("survives two processes' worth of concurrent migrate() calls", async () => {

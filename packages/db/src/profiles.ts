@@ -3,6 +3,8 @@ import type { Database } from "./database.js";
 export type LabelSet = Record<string, string>;
 
 export interface NewProfile {
+  /** Team that owns the profile; defaults to team `default` (created when missing). */
+  teamId?: string;
   /** Service (application) name, e.g. `shop.api`. Created on first use. */
   service: string;
   /** Labels identifying the service; merged into the service's labels. */
@@ -58,23 +60,30 @@ function isUniqueViolation(err: unknown): boolean {
 /** Creates the service or merges labels into it; two uploads creating the same new service at once both succeed. */
 async function upsertService(
   db: Database,
+  teamId: string,
   name: string,
   labels: LabelSet,
   attempt = 0,
 ): Promise<{ id: string; name: string }> {
-  const existing = await db.prisma.service.findUnique({ where: { name } });
+  const existing = await db.prisma.service.findUnique({ where: { teamId_name: { teamId, name } } });
   if (existing) {
     const merged = { ...asLabels(existing.labels), ...labels };
     if (Object.entries(labels).every(([k, v]) => asLabels(existing.labels)[k] === v)) return existing;
     return db.prisma.service.update({ where: { id: existing.id }, data: { labels: merged } });
   }
   try {
-    return await db.prisma.service.create({ data: { name, labels } });
+    return await db.prisma.service.create({ data: { teamId, name, labels } });
   } catch (err) {
     // Another writer created it between our read and our insert: use theirs.
-    if (isUniqueViolation(err) && attempt < 3) return upsertService(db, name, labels, attempt + 1);
+    if (isUniqueViolation(err) && attempt < 3) return upsertService(db, teamId, name, labels, attempt + 1);
     throw err;
   }
+}
+
+/** Id of team `default` (the migration creates it; recreated if someone deleted it). */
+export async function defaultTeamId(db: Database): Promise<string> {
+  const team = await db.prisma.team.upsert({ where: { name: "default" }, create: { name: "default" }, update: {} });
+  return team.id;
 }
 
 /** Stores the body in the blob store, then the metadata (service upserted) in the database. */
@@ -83,9 +92,11 @@ export async function saveProfile(db: Database, p: NewProfile): Promise<ProfileR
     throw new Error(`profile end time ${p.endTime.toISOString()} is before its start ${p.startTime.toISOString()}`);
   }
   const blob = await db.blobs.put(p.body);
-  const service = await upsertService(db, p.service, p.serviceLabels ?? {});
+  const teamId = p.teamId ?? (await defaultTeamId(db));
+  const service = await upsertService(db, teamId, p.service, p.serviceLabels ?? {});
   const row = await db.prisma.profile.create({
     data: {
+      teamId,
       serviceId: service.id,
       startTime: p.startTime,
       endTime: p.endTime,
@@ -97,6 +108,9 @@ export async function saveProfile(db: Database, p: NewProfile): Promise<ProfileR
       format: p.format,
       blobKey: blob.key,
       blobSize: blob.size,
+      rawSize: p.body.byteLength,
+      decompressedSize: p.body.byteLength,
+      sampleTypes: `${p.sampleType}:${p.sampleUnit}`,
     },
   });
   return { ...row, service: service.name, labels: asLabels(row.labels) };
