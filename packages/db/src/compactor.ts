@@ -104,7 +104,8 @@ async function commitRollup(
   members: { profileIds?: string[]; childIds?: string[] },
   counts: { profileCount: number; minStart: Date; maxEnd: Date },
 ): Promise<void> {
-  const bytes = encodeRollup(merger.build());
+  // The 1-hour rollups are what a day query reads, ~24 at a time: stored uncompressed (see encodeRollup).
+  const bytes = encodeRollup(merger.build(), { gzip: level < 3600 });
   const blob = await db.blobs.put(bytes);
   try {
     await db.prisma.$transaction(async (tx) => {
