@@ -11,7 +11,6 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import {
   type Frame,
   type FrameKind,
-  frameKey,
   type Labels,
   labelsKey,
   MergeInfo,
@@ -110,9 +109,18 @@ export function decodeRollup(bytes: Uint8Array): RollupData {
   const start = 16 + headLen + ((8 - ((16 + headLen) % 8)) % 8);
   const need = h.series * nt * 8 + (h.stacks + 1 + h.pool + 2 * h.series) * 4;
   if (raw.length < start + need) throw new Error("rollup blob is truncated");
-  const cols = new ArrayBuffer(need);
-  new Uint8Array(cols).set(raw.subarray(start, start + need));
-  let o = 0;
+  // Typed-array views straight into the blob when it is 8-byte aligned (a file read or an inflated buffer of its
+  // own usually is); otherwise copy the columns into an aligned buffer first.
+  let cols: ArrayBufferLike;
+  let o: number;
+  if ((raw.byteOffset + start) % 8 === 0) {
+    cols = raw.buffer;
+    o = raw.byteOffset + start;
+  } else {
+    cols = new ArrayBuffer(need);
+    new Uint8Array(cols).set(raw.subarray(start, start + need));
+    o = 0;
+  }
   const values = new Float64Array(cols, o, h.series * nt);
   o += h.series * nt * 8;
   const take = (n: number) => {
@@ -160,7 +168,7 @@ export class ColumnMerger {
   private readonly info: MergeInfo;
   private readonly nt: number;
   private readonly frames: Frame[] = [];
-  private readonly frameIndex = new Map<string, number>();
+  private readonly frameIndex = new Map<string, number | number[]>();
   private readonly labelSets: Labels[] = [];
   private readonly labelIndex = new Map<string, number>();
 
@@ -193,14 +201,25 @@ export class ColumnMerger {
     return this.nSeries;
   }
 
+  /** Interns by name, then compares the other fields (no key string per frame; names rarely repeat). */
   private frameId(f: Frame): number {
-    const k = frameKey(f);
-    let id = this.frameIndex.get(k);
-    if (id === undefined) {
-      id = this.frames.length;
-      this.frames.push({ name: f.name, file: f.file, line: f.line, kind: f.kind, module: f.module });
-      this.frameIndex.set(k, id);
+    const hit = this.frameIndex.get(f.name);
+    if (hit !== undefined) {
+      if (typeof hit === "number") {
+        const g = this.frames[hit]!;
+        if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return hit;
+      } else {
+        for (const i of hit) {
+          const g = this.frames[i]!;
+          if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return i;
+        }
+      }
     }
+    const id = this.frames.length;
+    this.frames.push({ name: f.name, file: f.file, line: f.line, kind: f.kind, module: f.module });
+    if (hit === undefined) this.frameIndex.set(f.name, id);
+    else if (typeof hit === "number") this.frameIndex.set(f.name, [hit, id]);
+    else hit.push(id);
     return id;
   }
 
