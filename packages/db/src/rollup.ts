@@ -160,9 +160,9 @@ function grow<T extends Int32Array | Float64Array>(a: T, need: number): T {
 const EMPTY: Labels = Object.freeze({});
 
 /**
- * Merges rollups and profiles column-wise: frames by frameKey, label sets by labelsKey, stacks by their
- * frame ids (one hash table), series by (stack, label set) (another). Values are summed in float64 in input
- * order. The header follows merge(): the covered time, `merged_profiles`, first-wins meta, and an Error for
+ * Merges rollups and profiles column-wise: frames through a FrameTable, label sets by labelsKey, stacks by
+ * their global frame ids (one hash table), series through their stack (a short chain per stack). Values are
+ * summed in float64 in input order. The header follows merge(): the covered time, `merged_profiles`, first-wins meta, and an Error for
  * different sample types.
  */
 export class ColumnMerger {
