@@ -16,6 +16,8 @@ export { type CpuProfileJson, isCpuProfileShape, parseCpuProfile } from "./impor
 export { type FoldedOptions, parseFolded } from "./importers/folded.js";
 export { parseProfile } from "./importers/json.js";
 export { isGzip, parsePprof } from "./importers/pprof.js";
+// operations
+export { FrameTable } from "./intern/frame-table.js";
 export { fnv1a } from "./intern/hash.js";
 export * from "./model.js";
 export { type CallTreeNode, type CallTreeOptions, callTree } from "./ops/call-tree.js";
@@ -31,8 +33,6 @@ export {
   parseFrameMatch,
   pythonModuleOf,
 } from "./ops/match.js";
-// operations
-export { FrameTable } from "./intern/frame-table.js";
 export { MergeInfo, type MergeOptions, merge, type ProfileHeader } from "./ops/merge.js";
 export { type FunctionRef, type Sandwich, sandwich } from "./ops/sandwich.js";
 export {
