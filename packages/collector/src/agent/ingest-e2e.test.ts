@@ -54,6 +54,29 @@ function startAgent(args: string[]): Agent {
   };
 }
 
+/** `agent` flags profiling the busy workload as SERVICE into SPOOL. */
+const pidAgentArgs = (o: {
+  url: string;
+  token: string;
+  pid: number;
+  service: string;
+  interval: string;
+  spool: string;
+}) => [
+  "--url",
+  o.url,
+  "--token",
+  o.token,
+  "--pid",
+  String(o.pid),
+  "--interval",
+  o.interval,
+  "--service",
+  o.service,
+  "--spool-dir",
+  o.spool,
+];
+
 const spooledCount = (log: string, service: string) =>
   [...log.matchAll(/interval \d+ \([^)]*\): spooled \d+ profile\(s\): (.*);/g)].filter((m) =>
     m[1]!.includes(`${service} (`),
@@ -234,20 +257,7 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
   it("an ingest outage of several intervals and an agent restart in the middle: every interval arrives exactly once", async () => {
     const spool = mkdtempSync(join(tmpdir(), "perforator-spool-"));
     const service = "e2e-outage";
-    const args = [
-      "--url",
-      ingest.url,
-      "--token",
-      ingest.token,
-      "--pid",
-      String(busy.pid),
-      "--interval",
-      "2s",
-      "--service",
-      service,
-      "--spool-dir",
-      spool,
-    ];
+    const args = pidAgentArgs({ url: ingest.url, token: ingest.token, pid: busy.pid, service, interval: "2s", spool });
     const first = startAgent(args);
     await first.waitFor(/delivered e2e-outage[\s\S]*delivered e2e-outage/); // two intervals delivered
     await ingest.stop();
@@ -283,16 +293,7 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
     const spool = mkdtempSync(join(tmpdir(), "perforator-spool-"));
     const dead = `http://127.0.0.1:${await freePort()}`;
     const agent = startAgent([
-      "--url",
-      dead,
-      "--token",
-      "x",
-      "--pid",
-      String(busy.pid),
-      "--interval",
-      "1s",
-      "--spool-dir",
-      spool,
+      ...pidAgentArgs({ url: dead, token: "x", pid: busy.pid, service: "e2e-full", interval: "1s", spool }),
       "--spool-max",
       "6KB",
     ]);
@@ -326,20 +327,7 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
     const id = /\(id ([^)\s]+)\)/.exec(created)![1]!;
     const spool = mkdtempSync(join(tmpdir(), "perforator-spool-"));
     const service = "e2e-revoked";
-    const agent = startAgent([
-      "--url",
-      ingest.url,
-      "--token",
-      token,
-      "--pid",
-      String(busy.pid),
-      "--interval",
-      "2s",
-      "--service",
-      service,
-      "--spool-dir",
-      spool,
-    ]);
+    const agent = startAgent(pidAgentArgs({ url: ingest.url, token, pid: busy.pid, service, interval: "2s", spool }));
     try {
       await agent.waitFor(/delivered e2e-revoked/);
       await ingest.admin(["token", "revoke", id]);
@@ -358,18 +346,7 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
     const waiting = readdirSync(spool).filter((f) => f.endsWith(".spool")).length;
     const once = await runCli([
       "agent",
-      "--url",
-      ingest.url,
-      "--token",
-      ingest.token,
-      "--pid",
-      String(busy.pid),
-      "--interval",
-      "1s",
-      "--service",
-      service,
-      "--spool-dir",
-      spool,
+      ...pidAgentArgs({ url: ingest.url, token: ingest.token, pid: busy.pid, service, interval: "1s", spool }),
       "--once",
     ]);
     expect(once.code, once.stderr).toBe(0);
