@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Overhead of `perforator agent` itself in steady state: 10 Python 3.12 targets (test/workloads/busy.py, each on the
 // CPU DUTY of the time) profiled at 99 Hz, found by --process-regex (the same /proc scan every 2 s as --python),
-// one profile per service (here one: python3) every INTERVAL uploaded to a stand-in ingest (a 201 answer, in this process, not measured).
+// one profile per target process every INTERVAL uploaded to a stand-in ingest (a 201 answer, in this process, not measured).
 // After WARMUP seconds, the agent's CPU (node process, every thread, plus its sampler process; from
 // /proc/PID/task/TID/schedstat) over MEASURE seconds, and its RSS (VmRSS, sampled every 2 s). Writes docs/bench/agent.md.
 //
@@ -146,9 +146,8 @@ async function main() {
 
 \`node packages/collector/bench/agent.mjs\` (root; ${MEASURE_S} s measured after ${WARMUP_S} s of warm-up). ${TARGETS} Python 3.12
 targets (\`test/workloads/busy.py ${DUTY}\`: each on the CPU ${Math.round(DUTY * 100)}% of the time, ~${Math.round(TARGETS * DUTY * FREQ)} samples/s in all) found
-by \`--process-regex\` (the same /proc scan every 2 s as \`--python\`), sampled at ${FREQ} Hz, one profile per service every
-${INTERVAL} (all targets are \`python3\`: one service, one profile with ${TARGETS} pids) uploaded to a stand-in ingest in the
-benchmark process. CPU from /proc/PID/task/TID/schedstat (every thread),
+by \`--process-regex\` (the same /proc scan every 2 s as \`--python\`), sampled at ${FREQ} Hz, one profile per target process every
+${INTERVAL} uploaded to a stand-in ingest in the benchmark process. CPU from /proc/PID/task/TID/schedstat (every thread),
 RSS from VmRSS every 2 s. Goal: at most 1% of one core and 150 MB.
 
 | what | value |

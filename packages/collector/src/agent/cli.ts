@@ -31,7 +31,7 @@ export function registerAgentCommand(program: Command, ctx: AgentContext, setExi
     program
       .command("agent")
       .description(
-        "profile processes continuously and upload one profile per service every interval (spooled while the ingest is away)",
+        "profile processes continuously and upload one profile per process every interval (spooled while the ingest is away)",
       )
       .usage("--url URL --token TOKEN (--pid PID... | --process-regex RE | --python | --whole-system) [options]")
       .addOption(

@@ -77,10 +77,12 @@ const pidAgentArgs = (o: {
   o.spool,
 ];
 
+/** Profiles of SERVICE the agent says it spooled (`… spooled N profile(s): SERVICE (pid P, …), …`). */
 const spooledCount = (log: string, service: string) =>
-  [...log.matchAll(/interval \d+ \([^)]*\): spooled \d+ profile\(s\): (.*);/g)].filter((m) =>
-    m[1]!.includes(`${service} (`),
-  ).length;
+  [...log.matchAll(/interval \d+ \([^)]*\): spooled \d+ profile\(s\): (.*);/g)].reduce(
+    (n, m) => n + m[1]!.split(`${service} (pid `).length - 1,
+    0,
+  );
 
 async function eventually<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
   const until = Date.now() + ms;
@@ -299,7 +301,7 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
     ]);
     try {
       const m = await agent.waitFor(
-        /over its limit of [\d.]+ MB: dropped the (\d+) oldest profiles? .*\((\d+) dropped since start\)/,
+        /over its limit of 6\.0 KB: dropped the (\d+) oldest profiles? \([\d.]+ KB; (\d+) dropped since start\)/,
         30_000,
       );
       expect(Number(m[2])).toBeGreaterThan(0);

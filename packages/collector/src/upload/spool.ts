@@ -67,7 +67,7 @@ export interface SpoolOptions {
   log: (message: string) => void;
 }
 
-const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+const size = (n: number) => (n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 
 export class Spool {
   readonly rejectedDir: string;
@@ -184,7 +184,7 @@ export class Spool {
     }
     this.droppedCount += n;
     this.opts.log(
-      `spool ${this.dir} is over its limit of ${mb(this.opts.maxBytes)}: dropped the ${n} oldest profile${n === 1 ? "" : "s"} (${mb(freed)}; ${this.droppedCount} dropped since start); ${this.sizes.size} remain to be delivered`,
+      `spool ${this.dir} is over its limit of ${size(this.opts.maxBytes)}: dropped the ${n} oldest profile${n === 1 ? "" : "s"} (${size(freed)}; ${this.droppedCount} dropped since start); ${this.sizes.size} remain to be delivered`,
     );
   }
 

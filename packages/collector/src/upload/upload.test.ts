@@ -134,7 +134,9 @@ describe("spool", () => {
     expect(s.list()).toEqual(names.slice(2));
     expect(s.droppedCount).toBe(2);
     expect(s.bytes).toBeLessThanOrEqual(3400);
-    expect(logs.join("\n")).toMatch(/over its limit of 0\.0 MB: dropped the 1 oldest profile .*2 dropped since start/);
+    expect(logs.join("\n")).toMatch(
+      /over its limit of 3\.3 KB: dropped the 1 oldest profile \(1\.0 KB; 2 dropped since start\)/,
+    );
     expect(readdirSync(d).filter((n) => n.endsWith(".spool"))).toEqual(names.slice(2));
   });
 
