@@ -103,7 +103,7 @@ export async function runAgent(
     const secs = Math.round(profile.durationNanos / 1e9);
     log(
       parts.length > 0
-        ? `interval ${intervals} (${secs} s): spooled ${parts.length} profile(s): ${parts.join(", ")}; ${spool.count} waiting for delivery`
+        ? `interval ${intervals} (${secs} s): spooled ${parts.length} profile(s): ${parts.slice(0, 10).join(", ")}${parts.length > 10 ? `, and ${parts.length - 10} more` : ""}; ${spool.count} waiting for delivery`
         : `interval ${intervals} (${secs} s): no samples from any target`,
     );
     delivery.kick();

@@ -99,9 +99,14 @@ export class Spool {
     }
   }
 
-  /** Spooled profiles, oldest first. */
+  /** Spooled profiles, oldest first (the map keeps the order: a sorted scan at open, then appends). */
   list(): string[] {
-    return [...this.sizes.keys()].sort();
+    return [...this.sizes.keys()];
+  }
+
+  /** The oldest spooled profile (O(1): delivery asks before every upload). */
+  oldest(): string | undefined {
+    return this.sizes.keys().next().value;
   }
 
   get count(): number {
@@ -174,9 +179,8 @@ export class Spool {
     if (this.total <= this.opts.maxBytes || this.sizes.size <= 1) return;
     let n = 0;
     let freed = 0;
-    const names = this.list();
-    for (const name of names.slice(0, -1)) {
-      if (this.total <= this.opts.maxBytes) break;
+    for (const name of this.sizes.keys()) {
+      if (this.total <= this.opts.maxBytes || this.sizes.size <= 1) break;
       freed += this.sizes.get(name) ?? 0;
       rmSync(join(this.dir, name), { force: true });
       this.forget(name);
