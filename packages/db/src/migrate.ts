@@ -64,6 +64,10 @@ export function migrateSqlite(file: string, migrations: Migration[] = loadMigrat
   const db = new Database(file, { timeout: 15_000 });
   try {
     db.pragma("journal_mode = WAL");
+    // Table redefinitions (CREATE new_X, copy, DROP X, rename) must not fire ON DELETE CASCADE from the
+    // dropped table into its children, and `PRAGMA foreign_keys` is a no-op inside a transaction: turn the
+    // checks off for this connection around the transaction and verify the result before committing.
+    db.pragma("foreign_keys = OFF");
     db.exec(
       `CREATE TABLE IF NOT EXISTS "${MIGRATIONS_TABLE}" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "appliedAt" TEXT NOT NULL)`,
     );
@@ -88,6 +92,14 @@ export function migrateSqlite(file: string, migrations: Migration[] = loadMigrat
         }
         insert.run(m.name, m.checksum, new Date().toISOString());
         result.applied.push(m.name);
+      }
+      const broken = db.pragma("foreign_key_check") as { table: string; parent: string }[];
+      if (broken.length > 0) {
+        const b = broken[0]!;
+        throw new Error(
+          `migrating ${file} would leave ${broken.length} rows whose foreign keys point nowhere (first: a ${b.table} row ` +
+            `referencing a missing ${b.parent}); nothing was changed`,
+        );
       }
       return result;
     });
