@@ -9,9 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** apps/ingest of this checkout, or PERFORATOR_TEST_INGEST_DIR (another built checkout of it). */
-export const INGEST_DIR =
-  process.env.PERFORATOR_TEST_INGEST_DIR ?? fileURLToPath(new URL("../../../../../apps/ingest/", import.meta.url));
+export const INGEST_DIR = fileURLToPath(new URL("../../../../../apps/ingest/", import.meta.url));
 const MAIN = join(INGEST_DIR, "dist/main.js");
 
 /** Why the real-ingest tests cannot run here, or undefined when they can. */
