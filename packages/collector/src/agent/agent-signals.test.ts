@@ -46,7 +46,7 @@ describe("agent signals", () => {
       expect(await exited, log).toBe(0);
       expect(Date.now() - t0).toBeLessThan(10_000);
       expect(log).not.toMatch(/stopped early|sampler exited/);
-      expect(log).toMatch(/interval 1 \(3 s\): spooled 1 profile\(s\): python3 \(pid \d+, \d+ samples\)/);
+      expect(log).toMatch(/interval 1 \(\d+ s\): spooled 1 profile\(s\): python3 \(pid \d+, \d+ samples\)/);
       expect(readdirSync(spool).filter((f) => f.endsWith(".spool"))).toHaveLength(1);
     } finally {
       busy.stop();
