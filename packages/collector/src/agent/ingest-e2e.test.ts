@@ -256,6 +256,31 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
     }
   });
 
+  it("agent -a --once uploads one profile per process that ran, prints their links and exits", async () => {
+    const spool = mkdtempSync(join(tmpdir(), "perforator-spool-"));
+    const r = await runCli([
+      "agent",
+      "--url",
+      ingest.url,
+      "--token",
+      ingest.token,
+      "-a",
+      "--once",
+      "--interval",
+      "2s",
+      "--label",
+      "run=whole",
+      "--spool-dir",
+      spool,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const links = r.stdout.trim().split("\n");
+    const ids = await ingest.listIds({ label: "run:whole" });
+    expect(ids.sort()).toEqual(links.map((l) => l.slice(l.lastIndexOf("/") + 1)).sort());
+    expect(await ingest.listIds({ label: ["run:whole", `pid:${busy.pid}`] })).toHaveLength(1);
+    expect(readdirSync(spool).filter((f) => f.endsWith(".spool"))).toHaveLength(0);
+  });
+
   it("an ingest outage of several intervals and an agent restart in the middle: every interval arrives exactly once", async () => {
     const spool = mkdtempSync(join(tmpdir(), "perforator-spool-"));
     const service = "e2e-outage";
