@@ -8,20 +8,19 @@
 //   node packages/collector/bench/agent.mjs      (root; after `pnpm --filter @perforator/collector build`)
 //
 // Environment: TARGETS (10), DUTY (0.1), FREQ (99), INTERVAL (60s), WARMUP_SECONDS (30), MEASURE_SECONDS (180),
-// PERFORATOR_BENCH_PYTHON (default: `pyenv prefix 3.12.1`/bin/python3).
+// PERFORATOR_BENCH_PYTHON (default: Python 3.12.1 found by src/python/interpreters.ts).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { requirePython } from "../dist/index.js";
 
 const PKG = fileURLToPath(new URL("..", import.meta.url));
 const ROOT = join(PKG, "../..");
 const CLI = join(PKG, "dist/cli.js");
-const PY =
-  process.env.PERFORATOR_BENCH_PYTHON ??
-  `${execFileSync("pyenv", ["prefix", "3.12.1"], { encoding: "utf8" }).trim()}/bin/python3`;
+const PY = process.env.PERFORATOR_BENCH_PYTHON ?? requirePython("3.12.1").executable;
 const TARGETS = Number(process.env.TARGETS ?? 10);
 const DUTY = Number(process.env.DUTY ?? 0.1);
 const FREQ = Number(process.env.FREQ ?? 99);

@@ -6,9 +6,9 @@
  */
 import { hostname } from "node:os";
 import { groupByLabel, type Profile, WELL_KNOWN_LABELS } from "@perforator/profile";
-import { CliError, EXIT } from "../cli/args.js";
+import { CliError, EXIT } from "../errors.js";
+import { encodePprof } from "../output/index.js";
 import type { SessionDeps } from "../record/deps.js";
-import { encodePprof } from "../record/output.js";
 import { record } from "../record/session.js";
 import type { UploadTarget } from "../upload/client.js";
 import { PPROF_CONTENT_TYPE } from "../upload/commands.js";

@@ -1,6 +1,7 @@
 /** `perforator agent`, registered on the CLI program (src/cli/main.ts). */
 import { type Command, Option } from "commander";
-import { parseDuration, parseFreq, parsePids, UsageError } from "../cli/args.js";
+import { parseDuration, parseFreq, parsePids } from "../cli/args.js";
+import { UsageError } from "../errors.js";
 import type { SessionDeps } from "../record/deps.js";
 import { addUploadOptions, type UploadFlags } from "../upload/cli.js";
 import { defaultSpoolDir, parseSize, resolveTarget } from "../upload/options.js";

@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../record/atomic.js";
+import { writeFileAtomic } from "../output/index.js";
 
 export const SPOOL_MAGIC = "PERFORATOR-SPOOL/1\n";
 const SUFFIX = ".spool";
