@@ -62,6 +62,13 @@ function childrenOf(pid) {
   }
 }
 
+/** `60s`, `1m`, `90` (seconds) → seconds; 0 when unreadable. */
+function parseDurationS(text) {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return 0;
+  return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] ?? "s"];
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
@@ -157,7 +164,7 @@ RSS from VmRSS every 2 s. Goal: at most 1% of one core and 150 MB.
 | **RSS, node process (max over the window)** | **${maxAgent.toFixed(1)} MB** |
 | RSS, sampler process (max) | ${maxSampler.toFixed(1)} MB |
 | uploads in the window | ${uploads - u0} (${(uploadBytes / Math.max(1, uploads) / 1024).toFixed(1)} KB each on average) |
-| samples per interval (last ${samples.length}) | ${samples.join(", ")} |
+| samples per interval (last ${samples.length}) | ${samples.join(", ")} (the targets asked for ~${Math.round(TARGETS * DUTY * FREQ * (parseDurationS(INTERVAL) || 60))}; fewer means they got less CPU on a busy machine, and the agent had fewer stacks to handle) |
 | load average (1 min) at start / end | ${load0[0].toFixed(2)} / ${load1[0].toFixed(2)} (${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; the machine was shared with other jobs) |
 
 Kernel-side cost (the BPF program on each sample) is paid by the targets and is the same as for \`perforator record\`
