@@ -47,7 +47,12 @@ export async function runAgent(
   getDeps: SessionDeps | (() => Promise<SessionDeps>),
 ): Promise<number> {
   const { log } = opts;
-  const spool = new Spool(opts.spoolDir, { maxBytes: opts.spoolMaxBytes, log });
+  let spool: Spool;
+  try {
+    spool = new Spool(opts.spoolDir, { maxBytes: opts.spoolMaxBytes, log });
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.failure);
+  }
   if (spool.count > 0) {
     log(`${spool.count} profile(s) from an earlier run are in ${spool.dir}: delivering them first, in order`);
   }

@@ -124,6 +124,14 @@ describe("spool", () => {
     expect(logs).toEqual([]);
   });
 
+  it("a spool directory that cannot be created is an error that says what to do", () => {
+    const file = join(dir(), "file");
+    writeFileSync(file, "");
+    expect(() => new Spool(join(file, "spool"), { maxBytes: 1, log: () => {} })).toThrow(
+      /cannot create the spool directory .*ENOTDIR.*pass --spool-dir DIR/,
+    );
+  });
+
   it("drops the oldest profiles beyond its bound and says how many", () => {
     const d = dir();
     const logs: string[] = [];
