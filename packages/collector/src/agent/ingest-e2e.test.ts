@@ -281,6 +281,35 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
     expect(readdirSync(spool).filter((f) => f.endsWith(".spool"))).toHaveLength(0);
   });
 
+  it("agent --pid follows the target when it restarts under a new pid", async () => {
+    const spool = mkdtempSync(join(tmpdir(), "perforator-spool-"));
+    const service = "e2e-follow";
+    const args = [join(WORKLOADS, "ratio.py"), "3600"]; // not the command line of the shared busy workload
+    const first = await startWorkload(PY, args);
+    const agent = startAgent(
+      pidAgentArgs({ url: ingest.url, token: ingest.token, pid: first.pid, service, interval: "2s", spool }),
+    );
+    let second: Workload | undefined;
+    try {
+      await agent.waitFor(/delivered e2e-follow/);
+      first.stop();
+      await agent.waitFor(new RegExp(`target python3 \\(pid ${first.pid}\\) exited`), 15_000);
+      second = await startWorkload(PY, args);
+      await agent.waitFor(new RegExp(`restarted as pid ${second.pid}`), 15_000);
+      const ids = await eventually(
+        () => ingest.listIds({ service, label: `pid:${second!.pid}` }),
+        (v) => v.length > 0,
+        20_000,
+      );
+      expect(ids.length).toBeGreaterThan(0);
+      expect((await ingest.listIds({ service, label: `pid:${first.pid}` })).length).toBeGreaterThan(0);
+    } finally {
+      second?.stop();
+      const s = await agent.stop();
+      expect(s.code, agent.log()).toBe(0);
+    }
+  });
+
   it("an ingest outage of several intervals and an agent restart in the middle: every interval arrives exactly once", async () => {
     const spool = mkdtempSync(join(tmpdir(), "perforator-spool-"));
     const service = "e2e-outage";
