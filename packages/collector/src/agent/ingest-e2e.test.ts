@@ -144,7 +144,7 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
         "-p",
         String(busy.pid),
         "-d",
-        "1s",
+        "3s",
         "--upload",
         "--url",
         `http://127.0.0.1:${deadPort}`,
@@ -174,7 +174,7 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
 
   it("upload sends pprof, folded, .cpuprofile and perforator JSON files, one link each; a bad file fails alone", async () => {
     const dir = tmp();
-    const rec = await runCli(["record", "-p", String(busy.pid), "-d", "1s", "-f", "pprof", "-o", join(dir, "a.pb.gz")]);
+    const rec = await runCli(["record", "-p", String(busy.pid), "-d", "3s", "-f", "pprof", "-o", join(dir, "a.pb.gz")]);
     expect(rec.code, rec.stderr).toBe(0);
     const p = parsePprof(readFileSync(join(dir, "a.pb.gz")));
     writeFileSync(join(dir, "b.folded"), toFolded(p, { valueIndex: 0 }));
