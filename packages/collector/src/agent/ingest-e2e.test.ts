@@ -237,7 +237,7 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
       );
       expect(ids.length).toBeGreaterThan(0);
       const firstSeenMs = Date.now() - t0;
-      expect(firstSeenMs).toBeLessThan(12_000); // discovery every 2 s + one 2 s interval + delivery
+      expect(firstSeenMs).toBeLessThan(15_000); // discovery every 2 s + one 2 s interval + delivery, on a loaded machine
       const hostLabel = (
         await ingest.listIds({
           label: [
