@@ -18,6 +18,7 @@ export {
   startCompactor,
   sweepOrphanBlobs,
 } from "./compactor.js";
+export { type CompactorThread, type CompactorThreadOptions, startCompactorThread } from "./compactor-thread.js";
 export {
   type Database,
   type DbClient,
