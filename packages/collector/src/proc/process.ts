@@ -42,6 +42,12 @@ export function processExe(pid: number): string {
   }
 }
 
+/** The parent's pid (/proc/PID/stat field 4), or undefined when the process is gone. */
+export function processParent(pid: number): number | undefined {
+  const ppid = statFields(pid)?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
+}
+
 /**
  * Start time (clock ticks since boot) and executable of a live process, or undefined when it cannot be read: equal
  * while the pid names the same program, different after pid reuse or exec.

@@ -36,7 +36,9 @@ function fallbackFrames(raw: RawStack): Frame[] {
 }
 
 export class ProfileAccumulator<P extends PythonFound> {
-  private readonly builder: ProfileBuilder;
+  private builder: ProfileBuilder;
+  /** Start of what the builder holds (ms since the epoch): the recording's start, or the last hand-over. */
+  intervalStart: number;
   private readonly cache: SampleCache;
   private readonly periodNs: number;
   private readonly valuesOf = (count: number) => [count, count * this.periodNs];
@@ -53,7 +55,13 @@ export class ProfileAccumulator<P extends PythonFound> {
     readonly tally: StackTally,
   ) {
     this.periodNs = 1e9 / freqHz;
-    this.builder = new ProfileBuilder(
+    this.intervalStart = startedAt;
+    this.builder = this.newBuilder(startedAt);
+    this.cache = new SampleCache(this.builder, resolver, this.valuesOf);
+  }
+
+  private newBuilder(atMs: number): ProfileBuilder {
+    return new ProfileBuilder(
       [
         { type: "samples", unit: "count" },
         { type: "cpu", unit: "nanoseconds" },
@@ -62,10 +70,23 @@ export class ProfileAccumulator<P extends PythonFound> {
         defaultSampleType: 1,
         period: this.periodNs,
         periodType: { type: "cpu", unit: "nanoseconds" },
-        timeNanos: startedAt * 1e6,
+        timeNanos: atMs * 1e6,
       },
     );
-    this.cache = new SampleCache(this.builder, resolver, this.valuesOf);
+  }
+
+  /**
+   * Continuous recording: the profile of what was counted since the last hand-over (or the start), up to `atMs`; the
+   * counting goes on into a new profile. Stacks seen in this interval stay resolved (SampleCache.rotate).
+   */
+  handOver(atMs: number, meta: Record<string, string>): Profile {
+    const next = this.newBuilder(atMs);
+    this.cache.rotate(next);
+    const built = this.builder.build();
+    this.builder = next;
+    const profile = { ...built, durationNanos: (atMs - this.intervalStart) * 1e6, meta: { ...built.meta, ...meta } };
+    this.intervalStart = atMs;
+    return profile;
   }
 
   /** The sampler walks `pid`'s Python now: the resolver decodes its frames, and stacks resolved without them go. */

@@ -1,6 +1,7 @@
 /** The flush loop of a recording: when to pull stacks from the sampler, and what to do with each batch. */
 import type { PythonFound } from "../python/detect.js";
 import type { ProfileAccumulator } from "./accumulate.js";
+import type { Continuous } from "./continuous.js";
 import type { SamplerHandle } from "./deps.js";
 import type { PythonTargets } from "./python-targets.js";
 import type { RecordOptions, RecordStats } from "./session.js";
@@ -38,6 +39,8 @@ export interface FlushLoop<P extends PythonFound> {
   startedAt: number;
   /** The flush interval once the recording runs (see flushIntervalAt). */
   steadyEvery: number;
+  /** The agent's discovery and interval hand-overs (continuous.ts). */
+  continuous?: Continuous<P> | undefined;
 }
 
 /** Pulls the stacks of one interval from the sampler and counts them (new processes of a whole-system run: Python first). */
@@ -61,7 +64,7 @@ export async function runFlushLoop<P extends PythonFound>(
   l: FlushLoop<P>,
   opts: Pick<RecordOptions, "onProgress" | "wholeSystem">,
 ): Promise<void> {
-  const { stop, targets, exitsReported, python, stats, startedAt } = l;
+  const { stop, targets, exitsReported, python, stats, startedAt, continuous } = l;
   const progress = () =>
     opts.onProgress?.({ elapsedMs: Date.now() - startedAt, samples: stats.samples, lost: stats.lost });
   if (targets.watching && exitsReported) targets.check(); // exited before the watch started
@@ -73,14 +76,24 @@ export async function runFlushLoop<P extends PythonFound>(
     }, 1000);
   }
   try {
+    await continuous?.tick();
     let lastFlush = Date.now();
     while (!stop.signal.aborted) {
       const pending = python.commandPending;
       const every = flushIntervalAt(Date.now() - startedAt, l.steadyEvery);
-      const wait = Math.max(0, lastFlush + every - Date.now());
+      const wait = Math.max(
+        0,
+        Math.min(lastFlush + every, continuous?.wakeAt ?? Number.POSITIVE_INFINITY) - Date.now(),
+      );
       await sleep(pending ? Math.min(20, wait) : wait, stop.signal);
       if (pending) await python.detect(python.commandPid!);
       if (stop.signal.aborted) break;
+      if (continuous && (await continuous.tick())) {
+        lastFlush = Date.now();
+        await flushOnce(l, opts.wholeSystem);
+        continuous.handOver(lastFlush);
+        continue;
+      }
       if (Date.now() - lastFlush < every) continue;
       lastFlush = Date.now();
       await flushOnce(l, opts.wholeSystem);

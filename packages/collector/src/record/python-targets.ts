@@ -30,6 +30,19 @@ export class PythonTargets<P extends PythonFound> {
     private readonly warn: (message: string) => void,
   ) {}
 
+  /** Forgets the processes that are gone (a long-running recording); returns their pids. */
+  forgetExited(): number[] {
+    const gone: number[] = [];
+    for (const pid of this.attempts.keys()) {
+      if (processAlive(pid)) continue;
+      gone.push(pid);
+      this.attempts.delete(pid);
+      this.done.delete(pid);
+      this.versions.delete(pid);
+    }
+    return gone;
+  }
+
   /** Whether `pid` was looked at already. */
   seen(pid: number): boolean {
     return this.attempts.has(pid);

@@ -9,6 +9,7 @@ import { CliError, EXIT } from "../errors.js";
 import { processAlive, processComm } from "../proc/index.js";
 import type { PythonFound } from "../python/detect.js";
 import { ProfileAccumulator, type StackTally } from "./accumulate.js";
+import { Continuous } from "./continuous.js";
 import type { SamplerHandle, SessionDeps } from "./deps.js";
 import { runFlushLoop, STEADY_FLUSH_MS } from "./flush-loop.js";
 import { LaunchedCommand } from "./launch.js";
@@ -38,6 +39,16 @@ export interface RecordOptions {
   /** Skip the privilege check (for tests with a user-space sampler). */
   skipPrivilegeCheck?: boolean;
   collectorVersion?: string;
+  /**
+   * Continuous recording (`perforator agent`): every `everyMs` the samples since the previous hand-over become a
+   * profile passed to `onProfile` and the recording goes on; at the stop the last interval is handed over too.
+   */
+  intervals?: { everyMs: number; onProfile: (profile: Profile) => void };
+  /**
+   * Targets found while recording (`perforator agent`): `find` runs at the start and every `everyMs`; the pids it
+   * returns that are not targets yet are added. Such a recording keeps running when its targets exit.
+   */
+  discover?: { everyMs: number; find: () => number[] | Promise<number[]> };
 }
 
 export interface Progress {
@@ -69,7 +80,7 @@ export interface RecordResult {
 
 /** Refuses a recording that cannot start: no target, no privileges, a `--pid` that does not exist. */
 function checkRequest(opts: RecordOptions, command: string[] | undefined): void {
-  if (!opts.wholeSystem && opts.pids.length === 0 && !command) {
+  if (!opts.wholeSystem && opts.pids.length === 0 && !command && !opts.discover) {
     throw new CliError("no profiling target defined: pass --pid PID, --whole-system, or -- COMMAND", EXIT.usage);
   }
   if (!opts.skipPrivilegeCheck && !checkPrivileges().ok) throw new CliError(NEED_PRIVILEGES_MESSAGE, EXIT.failure);
@@ -129,7 +140,7 @@ export async function record<P extends PythonFound>(
 
   // Exits of --pid targets as they happen (the handler is set before any target is added).
   const stop = new StopControl({ signal: opts.signal, durationMs: opts.durationMs });
-  const targets = new TargetWatch(opts.pids, !opts.wholeSystem && !command, stop);
+  const targets = new TargetWatch(opts.pids, !opts.wholeSystem && !command && !opts.discover, stop);
   const exitsReported = sampler.watchExits?.((pid) => targets.exited(pid)) === true;
   const startedAt = Date.now(); // the recording starts once the sampler is attached
 
@@ -180,10 +191,22 @@ export async function record<P extends PythonFound>(
   // Whole-system and launched commands see short-lived processes come and go: keep flushing every second so each is
   // symbolized while it lives. A recording of given pids (long-running services) flushes less often once it runs.
   const steadyEvery = opts.flushIntervalMs ?? (opts.wholeSystem || command ? 1000 : STEADY_FLUSH_MS);
+  const continuous =
+    opts.intervals || opts.discover
+      ? new Continuous(opts, {
+          sampler,
+          python,
+          accumulator,
+          resolver,
+          stats,
+          startedAt,
+          meta: () => recordingMeta(opts, stats, command),
+        })
+      : undefined;
   let failure: unknown;
   try {
     await runFlushLoop(
-      { sampler, stop, targets, exitsReported, python, accumulator, stats, startedAt, steadyEvery },
+      { sampler, stop, targets, exitsReported, python, accumulator, stats, startedAt, steadyEvery, continuous },
       opts,
     );
   } catch (err) {
@@ -205,7 +228,9 @@ export async function record<P extends PythonFound>(
   for (const [pid, name] of stats.processes) if (!name) stats.processes.set(pid, processComm(pid));
 
   stats.stopReason = stop.reason;
-  stats.durationMs = (stop.stoppedAt ?? Date.now()) - startedAt;
-  const profile = accumulator.build(stats.durationMs * 1e6, recordingMeta(opts, stats, command));
+  const stoppedAt = stop.stoppedAt ?? Date.now();
+  stats.durationMs = stoppedAt - startedAt;
+  const profile = accumulator.build((stoppedAt - accumulator.intervalStart) * 1e6, recordingMeta(opts, stats, command));
+  continuous?.finish(profile);
   return { profile, stats };
 }
