@@ -1,3 +1,4 @@
+export * from "./access.js";
 export { BlobNotFoundError, FileBlobStore, type StoredBlob } from "./blob-store.js";
 export {
   type Database,
