@@ -310,6 +310,73 @@ function PublicLinks() {
   );
 }
 
+function Account() {
+  const [state, setState] = useState<{ ok?: boolean; message?: string }>({});
+  return (
+    <Section
+      title="Your account"
+      hint="Change the password (e.g. the one-time password the admin command printed)."
+      testId="account"
+    >
+      <form
+        className="flex flex-wrap items-center gap-2 px-4 py-3"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const form = e.currentTarget;
+          const f = new FormData(form);
+          const res = await fetch("/api/auth/change-password", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              currentPassword: f.get("current"),
+              newPassword: f.get("new"),
+              revokeOtherSessions: true,
+            }),
+          });
+          const data = (await res.json().catch(() => ({}))) as { message?: string };
+          if (res.ok) form.reset();
+          setState(
+            res.ok
+              ? { ok: true, message: "Password changed; other sessions were signed out." }
+              : { ok: false, message: data.message ?? `the server answered ${res.status}` },
+          );
+        }}
+      >
+        <input
+          name="current"
+          type="password"
+          required
+          autoComplete="current-password"
+          aria-label="Current password"
+          placeholder="current password"
+          className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+        />
+        <input
+          name="new"
+          type="password"
+          required
+          minLength={8}
+          autoComplete="new-password"
+          aria-label="New password"
+          placeholder="new password (8+ characters)"
+          className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+        />
+        <button type="submit" className={primary}>
+          Change password
+        </button>
+        {state.message ? (
+          <span
+            role={state.ok ? "status" : "alert"}
+            className={`text-sm ${state.ok ? "text-emerald-700" : "text-red-700"}`}
+          >
+            {state.message}
+          </span>
+        ) : null}
+      </form>
+    </Section>
+  );
+}
+
 export function Settings({ teamName, role, userId }: { teamName: string; role: string; userId: string }) {
   const owner = role === "owner";
   return (
@@ -324,6 +391,7 @@ export function Settings({ teamName, role, userId }: { teamName: string; role: s
       {owner ? <Invites /> : null}
       {owner ? <Tokens /> : null}
       <PublicLinks />
+      <Account />
     </div>
   );
 }
