@@ -75,3 +75,4 @@ export {
   type VerifiedToken,
   verifyApiToken,
 } from "./teams.js";
+export * from "./volume.js";
