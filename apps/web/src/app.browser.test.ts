@@ -186,6 +186,7 @@ describe.sequential("the web app in Chromium", () => {
       .toBe("UserIDSearchHandler.do_GET");
     const matched = await page.getByTestId("matched").textContent();
     expect(matched).toContain("of zoomed frame");
+    await page.bringToFront(); // the clipboard only takes writes from the focused page
     await page.getByTestId("copy-link").click();
     const url = (await page.getByTestId("copied-url").getAttribute("data-url"))!;
     expect(url).toContain("zoom=");
