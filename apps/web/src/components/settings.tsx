@@ -51,6 +51,19 @@ function Secret({ label, value }: { label: string; value: string }) {
   );
 }
 
+/** Last cell of a row: the action button, or what already happened ("revoked"). */
+function ActionCell({ done, label, onClick }: { done?: string | null; label: string; onClick: () => void }) {
+  return (
+    <td className={`${td} text-right`}>
+      {done ?? (
+        <button type="button" className={btn} onClick={onClick}>
+          {label}
+        </button>
+      )}
+    </td>
+  );
+}
+
 function Members({ owner, userId }: { owner: boolean; userId: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
@@ -169,11 +182,7 @@ function Invites() {
                     ? "expired"
                     : `expires ${formatDate(i.expiresAt)}`}
               </td>
-              <td className={`${td} text-right`}>
-                <button type="button" className={btn} onClick={() => del.mutate({ id: i.id })}>
-                  Delete
-                </button>
-              </td>
+              <ActionCell label="Delete" onClick={() => del.mutate({ id: i.id })} />
             </tr>
           ))}
         </tbody>
@@ -245,15 +254,11 @@ function Tokens() {
               <td className={td}>{t.scope}</td>
               <td className={td}>{formatDate(t.createdAt)}</td>
               <td className={td}>{t.lastUsedAt ? formatDate(t.lastUsedAt) : "never"}</td>
-              <td className={`${td} text-right`}>
-                {t.revokedAt ? (
-                  "revoked"
-                ) : (
-                  <button type="button" className={btn} onClick={() => revoke.mutate({ id: t.id })}>
-                    Revoke
-                  </button>
-                )}
-              </td>
+              <ActionCell
+                done={t.revokedAt ? "revoked" : null}
+                label="Revoke"
+                onClick={() => revoke.mutate({ id: t.id })}
+              />
             </tr>
           ))}
         </tbody>
@@ -293,15 +298,11 @@ function PublicLinks() {
                 )}
               </td>
               <td className={td}>{formatDate(l.createdAt)}</td>
-              <td className={`${td} text-right`}>
-                {l.revokedAt ? (
-                  "revoked"
-                ) : (
-                  <button type="button" className={btn} onClick={() => revoke.mutate({ id: l.id })}>
-                    Revoke
-                  </button>
-                )}
-              </td>
+              <ActionCell
+                done={l.revokedAt ? "revoked" : null}
+                label="Revoke"
+                onClick={() => revoke.mutate({ id: l.id })}
+              />
             </tr>
           ))}
         </tbody>
