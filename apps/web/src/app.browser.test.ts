@@ -5,14 +5,14 @@
  * isolation. Screenshots land in $PERFORATOR_SCREENSHOTS (default: a temp dir) for a human to look at.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Database, ensureTeam, openDatabase, storeProfile } from "@perforator/db";
 import { importProfile } from "@perforator/profile";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APP_DIR, startWeb, type WebServer } from "./test-utils/web-server";
+import { APP_DIR, type IngestServer, startIngest, startWeb, type WebServer } from "./test-utils/web-server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PASSWORD = "correct horse battery";
@@ -32,6 +32,7 @@ const FAST = [
 let dataDir = "";
 let shots = "";
 let web: WebServer;
+let ingest: IngestServer | undefined;
 let browser: Browser;
 let base = "";
 const opened: { page: Page; errors: string[]; blocked: string[] }[] = [];
@@ -42,6 +43,12 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   web = await startWeb({ PERFORATOR_DATA_DIR: dataDir, DATABASE_URL: `file:${path.join(dataDir, "perforator.db")}` });
   base = web.base;
+  // The ingest service on the same store, linking its uploads to this web app.
+  ingest = await startIngest({
+    PERFORATOR_DATA_DIR: dataDir,
+    DATABASE_URL: `file:${path.join(dataDir, "perforator.db")}`,
+    PERFORATOR_WEB_URL: base,
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -51,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await web?.stop();
+  await ingest?.stop();
   if (dataDir && !process.env.PERFORATOR_SCREENSHOTS) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -173,6 +181,24 @@ describe.sequential("the web app in Chromium", () => {
     clean(page);
   });
 
+  it("a profile uploaded to the running ingest opens at the URL the ingest answers", async () => {
+    const token = readFileSync(path.join(dataDir, "ingest-token"), "utf8").trim();
+    const res = await fetch(`${ingest!.url}/api/v1/profiles?service=python.server&label=host:web-9`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+      body: `${FAST}\n`,
+    });
+    expect(res.status).toBe(201);
+    const { id, url } = (await res.json()) as { id: string; url: string };
+    expect(url).toBe(`${base}/p/${id}`);
+    const page = await openPage(owner);
+    await page.goto(url);
+    await flameReady(page);
+    expect(await page.getByTestId("profile-labels").textContent()).toContain("host=web-9");
+    expect((await rectOf(page, "select")).w).toBeGreaterThan(500);
+    clean(page);
+  });
+
   it("search + zoom + tab live in the URL: Copy link reopens the same view in a new context", async () => {
     const page = await openPage(owner);
     await page.goto(`${base}/p/${slowId}`);
@@ -206,9 +232,10 @@ describe.sequential("the web app in Chromium", () => {
 
     // the tab too
     await page.getByRole("tab", { name: "Top table" }).click();
+    await expect.poll(() => page.url()).toContain("tab=top");
     await page.getByTestId("copy-link").click();
+    await expect.poll(() => page.getByTestId("copied-url").getAttribute("data-url")).toContain("tab=top");
     const topUrl = (await page.getByTestId("copied-url").getAttribute("data-url"))!;
-    expect(topUrl).toContain("tab=top");
     await again.goto(topUrl);
     expect(await again.getByRole("tab", { name: "Top table" }).getAttribute("aria-selected")).toBe("true");
     await page.screenshot({ path: path.join(shots, "03-top-table.png") });
@@ -253,7 +280,7 @@ describe.sequential("the web app in Chromium", () => {
 
     const page = await openPage(owner);
     await page.goto(`${base}/explore?query=${encodeURIComponent('{service="python.server"}')}&from=now-6h&until=now`);
-    await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("31 profiles");
+    await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("32 profiles");
     await page.getByTestId("timeline").locator("canvas").first().waitFor();
     await flameReady(page);
     expect((await rectOf(page, "search_user")).w).toBeGreaterThan(400);
