@@ -465,6 +465,17 @@ describe.sequential("the web app in Chromium", () => {
     expect(await page.getByTestId("team-switcher").inputValue()).not.toBe("");
     expect((await page.goto(`${base}/p/${slowId}`))!.status()).toBe(200);
     await flameReady(page);
+    // Looking at team beta, a link to team default's profile offers to switch instead of a bare 404.
+    await page.goto(`${base}/`);
+    await page.selectOption('[data-testid="team-switcher"]', { label: "beta" });
+    await page.waitForURL(`${base}/`);
+    await expect
+      .poll(() => page.getByTestId("team-switcher").evaluate((e) => (e as HTMLSelectElement).selectedOptions[0]!.text))
+      .toBe("beta");
+    await page.goto(`${base}/p/${slowId}`);
+    await page.getByTestId("switch-team").getByRole("button").click();
+    await flameReady(page);
+    expect(await page.getByTestId("profile-service").textContent()).toBe("python.server");
     clean(page);
     await ctx.close();
   });

@@ -5,7 +5,7 @@ import {
   listMemberships,
   loadProfile,
   readProfileBody,
-  renderMerged,
+  renderMergedWithStats,
 } from "@perforator/db";
 import type { Profile } from "@perforator/profile";
 import { parseSource, type Source } from "../lib/source";
@@ -52,6 +52,8 @@ export interface Loaded {
   /** Bytes to send as they are stored (a single profile), when the caller wants the original. */
   raw?: () => Promise<Uint8Array>;
   profile: () => Promise<Profile>;
+  /** After `profile()` of a merge: where the server's time went, as a Server-Timing header value. */
+  timing?: () => string;
   /** For file names and titles. */
   name: string;
 }
@@ -76,15 +78,21 @@ export async function loadSource(db: Database, teamId: string, s: Source): Promi
     throw new HttpError(400, (err as Error).message);
   }
   if (!q.service) throw new HttpError(400, 'the selector needs a service: {service="NAME"}');
+  let timing = "";
   return {
-    profile: () =>
-      renderMerged(db, {
+    profile: async () => {
+      const { profile, stats } = await renderMergedWithStats(db, {
         teamId,
         service: q.service!,
         matchers: q.matchers,
         from: new Date(r.from),
         until: new Date(r.until),
-      }),
+      });
+      const ms = (x: number) => x.toFixed(1);
+      timing = `db;dur=${ms(stats.dbMs)}, blob;dur=${ms(stats.blobMs)}, merge;dur=${ms(stats.mergeMs)};desc="${stats.profiles} profiles, ${stats.raw} raw"`;
+      return profile;
+    },
+    timing: () => timing,
     name: `${q.service}-merged`,
   };
 }

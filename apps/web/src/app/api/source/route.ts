@@ -51,7 +51,14 @@ export async function GET(req: NextRequest): Promise<Response> {
     const headers: Record<string, string> = { "cache-control": "private, no-store" };
     const attach = (ext: string) => ({ "content-disposition": `attachment; filename="${safe(loaded.name)}.${ext}"` });
     if (format === "raw") {
-      const bytes = loaded.raw ? await loaded.raw() : toPprof(await loaded.profile());
+      let bytes: Uint8Array;
+      if (loaded.raw) bytes = await loaded.raw();
+      else {
+        const merged = await loaded.profile();
+        const t = performance.now();
+        bytes = toPprof(merged);
+        headers["server-timing"] = `${loaded.timing?.() ?? ""}, encode;dur=${(performance.now() - t).toFixed(1)}`;
+      }
       return new Response(bytes as BodyInit, {
         headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(bytes.length) },
       });
