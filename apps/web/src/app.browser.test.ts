@@ -279,6 +279,9 @@ describe.sequential("the web app in Chromium", () => {
     await db.close();
 
     const page = await openPage(owner);
+    await page.goto(base);
+    await page.getByTestId("services").waitFor();
+    await page.screenshot({ path: path.join(shots, "04a-overview.png") });
     await page.goto(`${base}/explore?query=${encodeURIComponent('{service="python.server"}')}&from=now-6h&until=now`);
     await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("32 profiles");
     await page.getByTestId("timeline").locator("canvas").first().waitFor();
@@ -326,6 +329,20 @@ describe.sequential("the web app in Chromium", () => {
     expect(await page.inputValue('input[aria-label="Baseline (before) selector"]')).toBe(
       '{service="python.server", host="web-2"}',
     );
+
+    // a public link of the diff: both sides, the table, no session
+    await page.getByTestId("public-link").click();
+    const diffUrl = await page.getByTestId("public-url").inputValue();
+    const anon = await newContext();
+    const view = await openPage(anon);
+    await view.goto(diffUrl);
+    await flameReady(view);
+    await view.waitForFunction(() =>
+      document.querySelector('[data-testid="diff-table"] tbody tr')?.textContent?.includes("search_user"),
+    );
+    expect(await view.getByTestId("shared-title").textContent()).toContain('host="web-2"');
+    clean(view);
+    await anon.close();
     clean(page);
   });
 
@@ -373,6 +390,20 @@ describe.sequential("the web app in Chromium", () => {
       body: "a;b 1\n",
     });
     expect(up.status).toBe(403);
+    // same origin: a body over 16 MiB is refused, a bad one named
+    const big = await fetch(`${base}/api/upload?filename=big.folded`, {
+      method: "POST",
+      headers: { cookie, origin: base },
+      body: new Uint8Array(17 * 1024 * 1024).fill(0x61),
+    });
+    expect(big.status).toBe(413);
+    const bad = await fetch(`${base}/api/upload?filename=bad.json`, {
+      method: "POST",
+      headers: { cookie, origin: base },
+      body: "{not json",
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/bad\.json/);
   });
 
   it("settings: invite link → a new viewer signs up; tokens shown once", async () => {
