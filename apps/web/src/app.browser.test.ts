@@ -294,6 +294,37 @@ describe.sequential("the web app in Chromium", () => {
     await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("15 profiles");
     expect(new URL(page.url()).searchParams.get("query")).toBe('{service="python.server", host=~"web-1"}');
 
+    // The merge is cached per team, selector, range and set of profiles: a new upload is in the next answer.
+    const cookie = (await owner.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const merged = async () => {
+      const res = await fetch(
+        `${base}/api/source?query=${encodeURIComponent('{service="python.server"}')}&from=now-6h&until=now`,
+        { headers: { cookie } },
+      );
+      const p = importProfile(new Uint8Array(await res.arrayBuffer()));
+      return { timing: res.headers.get("server-timing") ?? "", total: p.samples.reduce((a, x) => a + x.values[0]!, 0) };
+    };
+    const first = await merged();
+    const second = await merged();
+    expect(second.timing).toContain("hit");
+    expect(second.total).toBe(first.total);
+    const db2 = store();
+    const late = Buffer.from("<module>;late_function 5\n");
+    await storeProfile(db2, {
+      teamId: team.id,
+      service: "python.server",
+      labels: { host: "web-2" },
+      from: new Date(now - 30 * 60_000),
+      until: new Date(now - 29 * 60_000),
+      profile: importProfile(late),
+      body: late,
+      format: "folded",
+    });
+    await db2.close();
+    const third = await merged();
+    expect(third.timing).not.toContain("hit");
+    expect(third.total).toBe(first.total + 5);
+
     // Drag across the timeline: the range becomes absolute.
     const box = (await page.getByTestId("timeline").locator(".u-over").boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
