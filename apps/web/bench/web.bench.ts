@@ -201,6 +201,11 @@ Load average at the start: ${loadavg()
 | ---- | -------- | ------ | ---- |
 ${rows.join("\n")}
 `;
-  writeFileSync(path.join(APP_DIR, "..", "..", "docs", "bench", "web.md"), doc);
+  // Hand-written notes below the marker survive reruns.
+  const file = path.join(APP_DIR, "..", "..", "docs", "bench", "web.md");
+  const MARK = "<!-- notes: kept across reruns -->";
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const notes = previous.includes(MARK) ? previous.slice(previous.indexOf(MARK)) : `${MARK}\n`;
+  writeFileSync(file, `${doc}\n${notes}`);
   console.log(doc);
 });
