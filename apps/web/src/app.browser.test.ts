@@ -541,4 +541,40 @@ describe.sequential("the web app in Chromium", () => {
     clean(page);
     await ctx.close();
   });
+
+  it("without PERFORATOR_WEB_URL on plain http: cookies are not Secure, any host name of the server works", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "perforator-web-nourl-"));
+    const other = await startWeb({
+      PERFORATOR_DATA_DIR: dir,
+      DATABASE_URL: `file:${path.join(dir, "p.db")}`,
+      PERFORATOR_WEB_URL: "",
+    });
+    try {
+      const signUp = await fetch(`${other.base}/api/auth/sign-up/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: other.base },
+        body: JSON.stringify({ email: "a@example.com", password: PASSWORD, name: "a" }),
+      });
+      expect(signUp.status).toBe(200);
+      const setCookie = signUp.headers.get("set-cookie") ?? "";
+      expect(setCookie).toMatch(/^perforator\.session_token=/);
+      expect(setCookie).not.toMatch(/;\s*Secure/i);
+      const local = other.base.replace("127.0.0.1", "localhost");
+      const signIn = await fetch(`${local}/api/auth/sign-in/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: local },
+        body: JSON.stringify({ email: "a@example.com", password: PASSWORD }),
+      });
+      expect(signIn.status).toBe(200);
+      const evil = await fetch(`${other.base}/api/auth/sign-in/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "http://evil.example" },
+        body: JSON.stringify({ email: "a@example.com", password: PASSWORD }),
+      });
+      expect(evil.status).toBe(403);
+    } finally {
+      await other.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -72,7 +72,13 @@ export function createAuth(db: Database) {
     trustedOrigins: (request) => [origin, requestOrigin(request)],
     emailAndPassword: { enabled: true, autoSignIn: true, minPasswordLength: 8 },
     session: { expiresIn: 60 * 60 * 24 * 30, updateAge: 60 * 60 * 24 },
-    advanced: { cookiePrefix: "perforator", defaultCookieAttributes: { httpOnly: true, sameSite: "lax" } },
+    advanced: {
+      cookiePrefix: "perforator",
+      // Secure (and __Secure-) exactly when the configured URL is https: without a configured URL better-auth would
+      // mark them Secure in production, and browsers on a plain-http host would then never send them back.
+      useSecureCookies: origin?.startsWith("https:") ?? false,
+      defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
+    },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
         if (ctx.path !== "/sign-up/email") return;

@@ -33,9 +33,14 @@ export async function startWeb(env: Record<string, string>): Promise<WebServer> 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const log: string[] = [];
+  // As in production: vitest sets NODE_ENV=test and TEST=true, and either one switches off better-auth's origin
+  // (CSRF) checks and its rate limits: the server under test must not inherit them.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  delete childEnv.TEST;
+  delete childEnv.VITEST;
   const child: ChildProcess = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: APP_DIR,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PERFORATOR_WEB_URL: base, ...env },
+    env: { ...childEnv, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", PERFORATOR_WEB_URL: base, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (c: Buffer) => log.push(c.toString()));
