@@ -7,5 +7,7 @@ export default defineConfig({
     // The browser test starts `next start` and Chromium; on a loaded 2-core machine that takes a while.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Browser assertions poll the page; on a busy machine a server round trip can take seconds.
+    expect: { poll: { timeout: 20_000, interval: 100 } },
   },
 });

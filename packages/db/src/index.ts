@@ -1,3 +1,4 @@
+export * from "./access.js";
 export {
   type BlobInfo,
   BlobNotFoundError,
@@ -75,3 +76,4 @@ export {
   type VerifiedToken,
   verifyApiToken,
 } from "./teams.js";
+export * from "./volume.js";

@@ -1,7 +1,7 @@
 import { parseProfile } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
 import { serverProfile, XSS, xssProfile } from "../test-utils/profiles.js";
-import { escapeHtml, jsonForScript, renderStandaloneHtml } from "./render-html.js";
+import { escapeHtml, jsonForScript, readStandaloneHtml, renderStandaloneHtml } from "./render-html.js";
 
 describe("renderStandaloneHtml", () => {
   it("embeds the data so no name can close the script element, and it parses back exactly", () => {
@@ -31,5 +31,14 @@ describe("renderStandaloneHtml", () => {
   });
   it("jsonForScript escapes <, >, & and line separators", () => {
     expect(jsonForScript({ a: "</script>&\u2028" })).toBe('{"a":"\\u003c/script\\u003e\\u0026\\u2028"}');
+  });
+  it("readStandaloneHtml gives back the profiles a page embeds, and null for other HTML", () => {
+    const base = serverProfile({ search: 9, send: 1, idle: 1 });
+    const target = xssProfile();
+    const read = readStandaloneHtml(renderStandaloneHtml({ title: XSS, profile: target, baseline: base }))!;
+    expect(read.title).toBe(XSS);
+    expect(read.profile).toEqual(target);
+    expect(read.baseline).toEqual(base);
+    expect(readStandaloneHtml("<!doctype html><p>hello</p>")).toBeNull();
   });
 });

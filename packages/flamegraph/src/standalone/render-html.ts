@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type FrameMatch, type Profile, serializeProfile } from "@perforator/profile";
+import { type FrameMatch, type Profile, parseProfile, serializeProfile } from "@perforator/profile";
 
 export interface StandaloneOptions {
   title: string;
@@ -27,7 +27,7 @@ function bundledScript(): string {
   let js: string | null = null;
   for (const url of candidates) {
     try {
-      js = readFileSync(url, "utf8");
+      js = readFileSync(/*turbopackIgnore: true*/ url, "utf8");
       break;
     } catch {
       // try the next location
@@ -98,4 +98,21 @@ export function renderStandaloneHtml(opts: StandaloneOptions): string {
 </body>
 </html>
 `;
+}
+
+const DATA_TAG = /<script type="application\/json" id="perforator-data">([\s\S]*?)<\/script>/;
+
+/**
+ * Reads back the profiles a page from `renderStandaloneHtml` embeds (so such a page can be uploaded or diffed
+ * again). Null when the HTML has no embedded data; throws when the data is there but is not a valid profile.
+ */
+export function readStandaloneHtml(html: string): { title: string; profile: Profile; baseline?: Profile } | null {
+  const m = DATA_TAG.exec(html);
+  if (!m) return null;
+  const data = JSON.parse(m[1]!) as { title?: unknown; profile?: unknown; baseline?: unknown };
+  return {
+    title: typeof data.title === "string" ? data.title : "",
+    profile: parseProfile(data.profile),
+    ...(data.baseline ? { baseline: parseProfile(data.baseline) } : {}),
+  };
 }
