@@ -10,3 +10,4 @@ export {
 export { loadMigrations, MIGRATIONS_TABLE, type MigrateResult, type Migration, migrationsDir } from "./migrate.js";
 export { type DatabaseKind, defaultDataDir, findRepoRoot, type ResolvedDatabase, resolveDatabase } from "./paths.js";
 export * from "./profiles.js";
+export * from "./reports.js";
