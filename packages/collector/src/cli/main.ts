@@ -1,11 +1,13 @@
 import { basename, resolve as resolvePath } from "node:path";
 import type { Profile } from "@perforator/profile";
 import { Command, CommanderError, Option } from "commander";
+import { registerAgentCommand } from "../agent/cli.js";
 import { writeFileAtomic } from "../record/atomic.js";
 import type { SessionDeps } from "../record/deps.js";
 import { encodePprof, encodeProfile, renderHtml } from "../record/output.js";
 import { serveProfile } from "../record/serve.js";
 import { record } from "../record/session.js";
+import { addUploadOptions, registerUploadCommand, type UploadFlags } from "../upload/cli.js";
 import {
   CliError,
   defaultOutputName,
@@ -124,7 +126,8 @@ async function deliver(d: {
   onReady(`wrote ${resolvePath(path)} (${bytes.length.toLocaleString("en-US")} bytes, ${format})`);
 }
 
-interface RecordFlags {
+interface RecordFlags extends UploadFlags {
+  upload?: boolean;
   pid?: number[];
   wholeSystem?: boolean;
   freq: string;
@@ -150,7 +153,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       outputError: (s, write) => write(s.replace(/^error:/, "perforator: error:")),
     });
 
-  program
+  const recordCommand = program
     .command("record")
     .description("record CPU stacks of processes, the whole system, or a command, then write or serve a flamegraph")
     .usage("[options] (--pid PID | --whole-system | -- COMMAND [ARGS...])")
@@ -168,12 +171,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       "-S, --serve [addr]",
       "serve the flamegraph over HTTP at [HOST]:PORT instead of writing a file (default :9006)",
     )
-    .argument("[command...]", "command to launch and profile until it exits (after --)")
-    .action(async (command: string[], flags: RecordFlags) => {
+    .option("-U, --upload", "upload the profile to the ingest when the recording ends and print its link")
+    .argument("[command...]", "command to launch and profile until it exits (after --)");
+  addUploadOptions(recordCommand, "service name for --upload (default: the process name)").action(
+    async (command: string[], flags: RecordFlags) => {
       const freqHz = parseFreq(flags.freq);
       const durationMs = flags.duration !== undefined ? parseDuration(flags.duration) : undefined;
       const format = parseFormat(flags.format);
       const choice = outputChoice(flags);
+      const uploadTo = flags.upload ? (await import("../upload/options.js")).resolveTarget(flags) : undefined;
       const pids = flags.pid ?? [];
       if (!flags.wholeSystem && pids.length === 0 && command.length === 0) {
         throw new UsageError(
@@ -213,6 +219,36 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       if (isTty) io.stderr.write("\r\x1b[K");
       const title = `perforator record ${new Date(result.profile.timeNanos / 1e6).toISOString()}`;
       const stats = result.stats;
+      if (uploadTo) {
+        // --upload alone writes no file; with -o the file is written first (and kept if the upload fails).
+        if (choice.output)
+          await deliver({ profile: result.profile, choice, format, title, fallbackName: "", onReady: () => {} });
+        const { uploadRecording } = await import("../upload/commands.js");
+        for (const l of summaryLines(stats, `uploading to ${uploadTo.url}`)) io.stderr.write(`${l}\n`);
+        await uploadRecording(
+          result,
+          {
+            target: uploadTo,
+            service: flags.service,
+            wholeSystem: flags.wholeSystem === true,
+            pids,
+            labels: flags.label ?? {},
+            ...(flags.url !== undefined ? { urlFromFlag: flags.url } : {}),
+            ...(choice.output && format === "pprof" ? { keptFile: resolvePath(choice.output) } : {}),
+          },
+          io,
+        );
+        if (choice.serve)
+          await deliver({
+            profile: result.profile,
+            choice,
+            format,
+            title,
+            fallbackName: "",
+            onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
+          });
+        return;
+      }
       await deliver({
         profile: result.profile,
         choice,
@@ -223,7 +259,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
           for (const l of summaryLines(stats, line)) io.stderr.write(`${l}\n`);
         },
       });
-    });
+    },
+  );
 
   program
     .command("view")
@@ -265,6 +302,19 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         baseline,
       });
     });
+
+  registerUploadCommand(program, io, setExit);
+  registerAgentCommand(
+    program,
+    {
+      stdout: io.stdout,
+      stderr: io.stderr,
+      interrupts: () => io.interrupts ?? processInterrupts(io.stderr),
+      deps: io.deps ?? (async () => (await import("../record/real-deps.js")).loadRealDeps()),
+      version,
+    },
+    setExit,
+  );
 
   program.action(() => {
     program.outputHelp({ error: true });

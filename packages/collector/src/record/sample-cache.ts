@@ -69,12 +69,12 @@ export class SampleCache {
   private readonly checked = new Set<number>();
   private readonly identity: (pid: number) => string | undefined;
   /** Frame ids by frame object: resolvers hand out the same objects for repeated frames (Python activations). */
-  private readonly frameIds = new WeakMap<Frame, number>();
+  private frameIds = new WeakMap<Frame, number>();
   /** Stacks resolved so far (misses), for tests and diagnostics. */
   resolvedCount = 0;
 
   constructor(
-    private readonly builder: ProfileBuilder,
+    private builder: ProfileBuilder,
     private readonly resolver: CachingResolver,
     private readonly valuesOf: (count: number) => number[],
     opts: { identity?: (pid: number) => string | undefined } = {},
@@ -150,6 +150,31 @@ export class SampleCache {
   finish(): void {
     for (const [key, e] of this.entries) this.retire(key, e);
     this.byPid.clear();
+  }
+
+  /**
+   * Continuous recording: moves every count into the current builder and goes on counting into `next`. Stacks seen
+   * since the last rotation stay resolved (their frames are interned in `next`); the others are dropped, so the cache
+   * holds what the last interval saw, not everything since the start.
+   */
+  rotate(next: ProfileBuilder): void {
+    for (const [key, e] of this.entries) {
+      if (e.count === 0) this.retire(key, e);
+      else {
+        this.builder.add(e.stack, this.valuesOf(e.count), e.labels);
+        e.count = 0;
+      }
+    }
+    const frames = this.builder.build().frames;
+    this.builder = next;
+    this.frameIds = new WeakMap();
+    for (const e of this.entries.values()) e.stack = e.stack.map((i) => next.frame(frames[i]!));
+    for (const [pid, keys] of this.byPid) {
+      if (keys.size === 0) {
+        this.byPid.delete(pid);
+        this.identities.delete(pid);
+      }
+    }
   }
 
   /** Entries currently cached. */

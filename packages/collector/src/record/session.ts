@@ -29,6 +29,16 @@ export interface RecordOptions {
   /** Skip the privilege check (for tests with a user-space sampler). */
   skipPrivilegeCheck?: boolean;
   collectorVersion?: string;
+  /**
+   * Continuous recording (`perforator agent`): every `everyMs` the samples since the previous hand-over become a
+   * profile passed to `onProfile` and the recording goes on; at the stop the last interval is handed over too.
+   */
+  intervals?: { everyMs: number; onProfile: (profile: Profile) => void };
+  /**
+   * Targets found while recording (`perforator agent`): `find` runs at the start and every `everyMs`; the pids it
+   * returns that are not targets yet are added. Such a recording keeps running when its targets exit.
+   */
+  discover?: { everyMs: number; find: () => number[] | Promise<number[]> };
 }
 
 export interface Progress {
@@ -138,7 +148,7 @@ export async function record(
 ): Promise<RecordResult> {
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`perforator: warning: ${m}\n`));
   const command = opts.command && opts.command.length > 0 ? opts.command : undefined;
-  if (!opts.wholeSystem && opts.pids.length === 0 && !command) {
+  if (!opts.wholeSystem && opts.pids.length === 0 && !command && !opts.discover) {
     throw new CliError("no profiling target defined: pass --pid PID, --whole-system, or -- COMMAND", EXIT.usage);
   }
   if (!opts.skipPrivilegeCheck && !checkPrivileges().ok) throw new CliError(NEED_PRIVILEGES_MESSAGE, EXIT.failure);
@@ -204,18 +214,21 @@ export async function record(
   const timer = opts.durationMs !== undefined ? setTimeout(() => stopWith("duration"), opts.durationMs) : undefined;
 
   const resolver: StackResolverHandle = deps.createStackResolver();
-  const builder = new ProfileBuilder(
-    [
-      { type: "samples", unit: "count" },
-      { type: "cpu", unit: "nanoseconds" },
-    ],
-    {
-      defaultSampleType: 1,
-      period: periodNs,
-      periodType: { type: "cpu", unit: "nanoseconds" },
-      timeNanos: startedAt * 1e6,
-    },
-  );
+  const newBuilder = (atMs: number) =>
+    new ProfileBuilder(
+      [
+        { type: "samples", unit: "count" },
+        { type: "cpu", unit: "nanoseconds" },
+      ],
+      {
+        defaultSampleType: 1,
+        period: periodNs,
+        periodType: { type: "cpu", unit: "nanoseconds" },
+        timeNanos: atMs * 1e6,
+      },
+    );
+  let builder = newBuilder(startedAt);
+  let intervalStart = startedAt;
 
   // Stacks seen before cost a lookup and an addition; new ones are symbolized once (src/record/sample-cache.ts).
   const valuesOf = (count: number) => [count, count * periodNs];
@@ -271,7 +284,7 @@ export async function record(
   onTargetExit = (pid) => {
     if (!targets.has(pid) || child || opts.wholeSystem || processAlive(pid)) return;
     targets.delete(pid);
-    if (targets.size === 0) stopWith("targets-exited");
+    if (targets.size === 0 && !opts.discover) stopWith("targets-exited");
   };
   let childExited: Promise<void> | undefined;
   if (command) {
@@ -342,6 +355,59 @@ export async function record(
     await ingest(r.stacks, r.keys);
   };
 
+  const meta = (): Record<string, string> => {
+    const m: Record<string, string> = {
+      collector: `perforator ${opts.collectorVersion ?? ""}`.trim(),
+      hostname: hostname(),
+      frequency_hz: String(freqHz),
+      lost_samples: String(stats.lost),
+      sampler_drops: [...stats.drops].map(([k, v]) => `${k}=${v}`).join(","),
+    };
+    if (stats.pythons.size > 0) m.python_versions = [...new Set(stats.pythons.values())].sort().join(",");
+    if (opts.pids.length > 0) m.pids = opts.pids.join(",");
+    if (command) m.command = command.join(" ");
+    return m;
+  };
+  // Continuous recording: discovery of new targets, and one profile per interval (see RecordOptions).
+  const discover = opts.discover;
+  let nextDiscovery = discover ? 0 : Number.POSITIVE_INFINITY;
+  const runDiscovery = async () => {
+    if (!discover || Date.now() < nextDiscovery) return;
+    nextDiscovery = Date.now() + discover.everyMs;
+    for (const pid of await discover.find()) {
+      if (targets.has(pid) || !processAlive(pid)) continue;
+      targets.add(pid);
+      await detect(pid);
+      await sampler.addPid(pid);
+    }
+  };
+  const intervals = opts.intervals;
+  let nextHandOver = intervals ? startedAt + intervals.everyMs : Number.POSITIVE_INFINITY;
+  const handOver = (atMs: number): Profile => {
+    const next = newBuilder(atMs);
+    cache.rotate(next);
+    const built = builder.build();
+    builder = next;
+    const profile: Profile = {
+      ...built,
+      durationNanos: (atMs - intervalStart) * 1e6,
+      meta: { ...built.meta, ...meta() },
+    };
+    intervalStart = atMs;
+    // What a long-running recording keeps per process is dropped once the process is gone.
+    stats.threads.clear();
+    stats.processes.clear();
+    for (const pid of pyChecked.keys()) {
+      if (processAlive(pid)) continue;
+      pyChecked.delete(pid);
+      pyDone.delete(pid);
+      targets.delete(pid);
+      stats.pythons.delete(pid);
+      resolver.forget?.(pid);
+    }
+    return profile;
+  };
+
   let failure: unknown;
   let ticker: NodeJS.Timeout | undefined;
   try {
@@ -352,7 +418,8 @@ export async function record(
     // Progress and target liveness have a 1 s interval of their own, and only when needed: every wake-up costs this
     // process 0.5-1 ms of CPU however little it does, which at one a second was a fifth of a steady --pid recording's
     // CPU. With a sampler that reports exits (pidfds) and no progress line, the process wakes only to flush.
-    const watchTargets = !opts.wholeSystem && targets.size > 0 && !child;
+    const watchTargets = !opts.wholeSystem && targets.size > 0 && !child && !discover;
+    await runDiscovery();
     const checkTargets = () => {
       for (const pid of targets) if (!processAlive(pid)) targets.delete(pid);
       if (targets.size === 0) stopWith("targets-exited");
@@ -368,10 +435,18 @@ export async function record(
     while (!stop.signal.aborted) {
       const pending = childPid !== undefined && !pyDone.has(childPid);
       const every = flushIntervalAt(Date.now() - startedAt, steadyEvery);
-      const wait = Math.max(0, lastFlush + every - Date.now());
+      const wait = Math.max(0, Math.min(lastFlush + every, nextDiscovery, nextHandOver) - Date.now());
       await sleep(pending ? Math.min(20, wait) : wait, stop.signal);
       if (pending) await detect(childPid!);
       if (stop.signal.aborted) break;
+      await runDiscovery();
+      if (intervals && Date.now() >= nextHandOver) {
+        lastFlush = Date.now();
+        await flushOnce();
+        intervals.onProfile(handOver(lastFlush));
+        nextHandOver = intervalStart + intervals.everyMs;
+        continue;
+      }
       if (Date.now() - lastFlush < every) continue;
       lastFlush = Date.now();
       await flushOnce();
@@ -411,18 +486,10 @@ export async function record(
   for (const [pid, name] of stats.processes) if (!name) stats.processes.set(pid, processComm(pid));
 
   stats.durationMs = (stoppedAt ?? Date.now()) - startedAt;
-  const meta: Record<string, string> = {
-    collector: `perforator ${opts.collectorVersion ?? ""}`.trim(),
-    hostname: hostname(),
-    frequency_hz: String(freqHz),
-    lost_samples: String(stats.lost),
-    sampler_drops: [...stats.drops].map(([k, v]) => `${k}=${v}`).join(","),
-  };
-  if (stats.pythons.size > 0) meta.python_versions = [...new Set(stats.pythons.values())].sort().join(",");
-  if (opts.pids.length > 0) meta.pids = opts.pids.join(",");
-  if (command) meta.command = command.join(" ");
   cache.finish();
   const built = builder.build();
-  const profile: Profile = { ...built, durationNanos: stats.durationMs * 1e6, meta: { ...built.meta, ...meta } };
+  const durationMs = (stoppedAt ?? Date.now()) - intervalStart;
+  const profile: Profile = { ...built, durationNanos: durationMs * 1e6, meta: { ...built.meta, ...meta() } };
+  intervals?.onProfile(profile);
   return { profile, stats };
 }
