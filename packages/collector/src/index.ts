@@ -19,10 +19,15 @@ export { runCli } from "./cli/main.js";
 export {
   CodeObjectResolver,
   detectPython,
+  findPython,
+  MissingPythonError,
   OFFSETS,
   type PythonDetection as PythonDetectionResult,
   type PythonInfo,
+  type PythonInterpreter,
   PyVersion,
+  pythonInstallHint,
+  requirePython,
   walkPythonThreads,
 } from "./python/index.js";
 export { writeFileAtomic } from "./record/atomic.js";

@@ -7,6 +7,13 @@ export {
   type PythonUnsupported,
   PyVersion,
 } from "./detect.js";
+export {
+  findPython,
+  MissingPythonError,
+  type PythonInterpreter,
+  pythonInstallHint,
+  requirePython,
+} from "./interpreters.js";
 export { decodeLineTable, displayLine, type LineEntry, lineForOffset } from "./linetable.js";
 export { ProcMem } from "./mem.js";
 export { OFFSETS, offsetsFor, type PyOffsets, SUPPORTED_MINORS } from "./offsets.js";
