@@ -1,5 +1,6 @@
 export * from "./access.js";
 export { BlobNotFoundError, FileBlobStore, type StoredBlob } from "./blob-store.js";
+export * from "./dashboard.js";
 export {
   type Database,
   type DbClient,
