@@ -9,17 +9,28 @@ export {
 // exporters
 export { type ToPprofOptions, toPprof } from "./exporters/pprof.js";
 export * from "./flame-tree.js";
-export { formatFrameText, KERNEL_SUFFIX, parseFrameText } from "./frame-text.js";
+export { formatFrameText, KERNEL_SUFFIX, looksLikePythonFile, parseFrameText } from "./frame-text.js";
 // importers
 export { detectFormat, importProfile, type ProfileFormat } from "./importers/auto.js";
 export { type CpuProfileJson, isCpuProfileShape, parseCpuProfile } from "./importers/cpuprofile.js";
 export { type FoldedOptions, parseFolded } from "./importers/folded.js";
 export { parseProfile } from "./importers/json.js";
-export { isGzip, looksLikePythonFile, parsePprof } from "./importers/pprof.js";
+export { isGzip, parsePprof } from "./importers/pprof.js";
+export { fnv1a } from "./intern/hash.js";
 export * from "./model.js";
 export { type CallTreeNode, type CallTreeOptions, callTree } from "./ops/call-tree.js";
 export { type TopDiffOptions, type TopDiffRow, topFunctionsDiff } from "./ops/diff.js";
 export { dropFrames, filterByLabel, groupByLabel } from "./ops/filter.js";
+export {
+  alignFrames,
+  FRAME_MATCHES,
+  type FrameMatch,
+  frameMatchKey,
+  type MatchOptions,
+  mainScriptFiles,
+  parseFrameMatch,
+  pythonModuleOf,
+} from "./ops/match.js";
 // operations
 export { type MergeOptions, merge } from "./ops/merge.js";
 export { type FunctionRef, type Sandwich, sandwich } from "./ops/sandwich.js";

@@ -4,7 +4,10 @@
  * pass to lay the nodes out in DFS pre-order with siblings sorted by name.
  */
 import { type FlameTree, FRAME_KINDS } from "../flame-tree.js";
+import { FrameTable } from "../intern/frame-table.js";
+import { StringTable } from "../intern/string-table.js";
 import { type Frame, type Profile, resolveValueIndex, sameValueType } from "../model.js";
+import { alignFrames, type MatchOptions } from "../ops/match.js";
 
 export interface FlameTreeOptions {
   /** Which sample type to show (default: the profile's default). */
@@ -21,15 +24,8 @@ export interface FlameTreeOptions {
 const KIND_INDEX: Record<string, number> = Object.fromEntries(FRAME_KINDS.map((k, i) => [k, i]));
 
 class FlameTreeBuilder {
-  readonly strings: string[] = [""];
-  private readonly stringIndex = new Map<string, number>([["", 0]]);
-  /** name → tree frame id(s) with that name (usually one). */
-  private readonly byName = new Map<string, number | number[]>();
-  fName: number[] = [];
-  fFile: number[] = [];
-  fLine: number[] = [];
-  fKind: number[] = [];
-  fModule: number[] = [];
+  /** The tree's frames (line 0 unless byLine, kinds outside FRAME_KINDS as "other"): the package's one frame interner. */
+  private readonly frames = new FrameTable();
 
   private cap: number;
   n = 0;
@@ -37,6 +33,8 @@ class FlameTreeBuilder {
   frame: Int32Array;
   self: Float64Array;
   baseSelf: Float64Array | undefined;
+  // The (parent, frame) → child table of the trie, kept apart from the stack interner's run table: its key is two
+  // ints held in the slot itself, so a probe is one load; a run table would add a dependent load per frame.
   // Slots are [parent, frame, child+1] triples so a probe touches one cache line.
   private mask: number;
   private table: Int32Array;
@@ -64,49 +62,9 @@ class FlameTreeBuilder {
     this.newNode(-1, root);
   }
 
-  str(s: string): number {
-    let i = this.stringIndex.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.stringIndex.set(s, i);
-    }
-    return i;
-  }
-
   frameId(f: Frame): number {
-    const line = this.byLine ? f.line : 0;
-    const kind = KIND_INDEX[f.kind] ?? 3;
-    const { name, file, module } = f;
-    // By name first, then the other fields: no key string per frame.
-    const hit = this.byName.get(name);
-    if (hit !== undefined) {
-      if (typeof hit === "number") {
-        if (this.sameFrame(hit, file, line, kind, module)) return hit;
-      } else {
-        for (const id of hit) if (this.sameFrame(id, file, line, kind, module)) return id;
-      }
-    }
-    const id = this.fName.length;
-    this.fName.push(this.str(name));
-    this.fFile.push(this.str(file));
-    this.fLine.push(line);
-    this.fKind.push(kind);
-    this.fModule.push(this.str(module));
-    if (hit === undefined) this.byName.set(name, id);
-    else if (typeof hit === "number") this.byName.set(name, [hit, id]);
-    else hit.push(id);
-    return id;
-  }
-
-  private sameFrame(id: number, file: string, line: number, kind: number, module: string): boolean {
-    const { strings } = this;
-    return (
-      this.fLine[id] === line &&
-      this.fKind[id] === kind &&
-      strings[this.fFile[id]!] === file &&
-      strings[this.fModule[id]!] === module
-    );
+    const kind = KIND_INDEX[f.kind] !== undefined ? f.kind : "other";
+    return this.frames.internFields(f.name, f.file, this.byLine ? f.line : 0, kind, f.module);
   }
 
   /** Profile frame index → tree frame id. */
@@ -224,19 +182,39 @@ class FlameTreeBuilder {
 
   finish(sampleType: string, unit: string, baseTotal?: number): FlameTree {
     const n = this.n;
-    const nf = this.fName.length;
-    const strings = this.strings;
+    const frames = this.frames.frames;
+    const nf = frames.length;
+    // The string table ("" first) and the frame columns.
+    const table = new StringTable([""]);
+    const strings = table.strings;
+    const str = (s: string): number => table.id(s);
+    const frameName = new Uint32Array(nf);
+    const frameFile = new Uint32Array(nf);
+    const frameLine = new Uint32Array(nf);
+    const frameKind = new Uint8Array(nf);
+    const frameModule = new Uint32Array(nf);
+    for (let i = 0; i < nf; i++) {
+      const f = frames[i]!;
+      frameName[i] = str(f.name);
+      frameFile[i] = str(f.file);
+      frameLine[i] = f.line;
+      frameKind[i] = KIND_INDEX[f.kind]!;
+      frameModule[i] = str(f.module);
+    }
     // Frame order for siblings: name, then file, line, kind, module.
     const order = Array.from({ length: nf }, (_, i) => i);
     const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    order.sort(
-      (a, b) =>
-        cmpStr(strings[this.fName[a]!]!, strings[this.fName[b]!]!) ||
-        cmpStr(strings[this.fFile[a]!]!, strings[this.fFile[b]!]!) ||
-        this.fLine[a]! - this.fLine[b]! ||
-        this.fKind[a]! - this.fKind[b]! ||
-        cmpStr(strings[this.fModule[a]!]!, strings[this.fModule[b]!]!),
-    );
+    order.sort((a, b) => {
+      const x = frames[a]!;
+      const y = frames[b]!;
+      return (
+        cmpStr(x.name, y.name) ||
+        cmpStr(x.file, y.file) ||
+        frameLine[a]! - frameLine[b]! ||
+        frameKind[a]! - frameKind[b]! ||
+        cmpStr(x.module, y.module)
+      );
+    });
     const rank = new Int32Array(nf);
     for (let i = 0; i < nf; i++) rank[order[i]!] = i;
 
@@ -316,11 +294,11 @@ class FlameTreeBuilder {
       strings,
       sampleType,
       unit,
-      frameName: Uint32Array.from(this.fName),
-      frameFile: Uint32Array.from(this.fFile),
-      frameLine: Uint32Array.from(this.fLine),
-      frameKind: Uint8Array.from(this.fKind),
-      frameModule: Uint32Array.from(this.fModule),
+      frameName,
+      frameFile,
+      frameLine,
+      frameKind,
+      frameModule,
       nodeFrame,
       nodeParent,
       nodeDepth,
@@ -378,12 +356,15 @@ function matchingIndex(base: Profile, target: Profile, vi: number): number {
  * A diff tree over the union of both profiles' paths: nodeTotal/nodeSelf from `target`,
  * nodeBaseTotal/nodeBaseSelf the raw baseline values of the same path (0 when the path is
  * new), baseTotal the baseline total. Paths only in the baseline stay, with target total 0.
+ * Frames are matched across the profiles by function name and module (`match: "name"`, the default) or by every
+ * field (`match: "exact"`); see ops/match.ts. A frame in both shows the target's file and line.
  */
 export function buildDiffFlameTree(
-  base: Profile,
-  target: Profile,
-  opts: Omit<FlameTreeOptions, "groupBy"> & { groupBy?: string } = {},
+  baseIn: Profile,
+  targetIn: Profile,
+  opts: Omit<FlameTreeOptions, "groupBy"> & { groupBy?: string } & MatchOptions = {},
 ): FlameTree {
+  const [base, target] = alignFrames(baseIn, targetIn, opts);
   const vi = resolveValueIndex(target, opts.valueIndex);
   const bvi =
     opts.valueIndex !== undefined ? resolveValueIndex(base, opts.valueIndex) : matchingIndex(base, target, vi);

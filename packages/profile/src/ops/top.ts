@@ -1,5 +1,5 @@
 /** Flat "top" table: self and total per function (or per line), recursion counted once per stack. */
-import { type Frame, type FrameKind, type Profile, resolveValueIndex } from "../model.js";
+import { type Frame, type Profile, resolveValueIndex } from "../model.js";
 
 export interface TopOptions {
   /** One row per (function, line) instead of per function (default false). */
@@ -7,13 +7,8 @@ export interface TopOptions {
   valueIndex?: number;
 }
 
-export interface TopRow {
-  name: string;
-  file: string;
-  /** The line when byLine, else 0. */
-  line: number;
-  kind: FrameKind;
-  module: string;
+/** A function (or, byLine, a line): a Frame whose line is 0 unless byLine. */
+export interface TopRow extends Frame {
   /** Value of samples whose leaf is this function. */
   self: number;
   /** Value of samples with this function anywhere on the stack (once per stack). */
