@@ -5,7 +5,7 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const dir = join(root, "docs/bench");
-const order = ["collector", "sampler", "profile", "flamegraph", "ingest"];
+const order = ["collector", "sampler", "profile", "db", "flamegraph", "ingest"];
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".md"))
   .sort((a, b) => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { type Database, listProfiles, listServices, openDatabase } from "@perforator/db";
+import { type Database, defaultTeamId, listProfiles, listServices, openDatabase } from "@perforator/db";
 import { importProfile, ProfileBuilder, toPprof, totalValue } from "@perforator/profile";
 import type { FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -99,7 +99,8 @@ describe("POST /ingest (Pyroscope push API)", () => {
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ stored: true, service: "shop.api", sampleType: "cpu", totalValue: "1000" });
 
-    const [p] = await listProfiles(db, { service: "shop.api" });
+    const teamId = await defaultTeamId(db);
+    const [p] = (await listProfiles(db, { teamId, service: "shop.api" })).profiles;
     expect(p).toMatchObject({
       sampleType: "cpu",
       sampleUnit: "samples",
@@ -111,7 +112,7 @@ describe("POST /ingest (Pyroscope push API)", () => {
     expect(p!.startTime.toISOString()).toBe("2025-11-25T10:00:00.000Z");
     expect(p!.endTime.toISOString()).toBe("2025-11-25T10:00:10.000Z");
     expect(new TextDecoder().decode(await db.blobs.get(p!.blobKey))).toBe(FOLDED);
-    expect((await listServices(db)).map((s) => s.name)).toEqual(["shop.api"]);
+    expect((await listServices(db, teamId)).map((s) => s.name)).toEqual(["shop.api"]);
   });
 
   it("stores a gzipped pprof body as sent, dated by the profile itself when from/until are absent", async () => {
@@ -123,7 +124,7 @@ describe("POST /ingest (Pyroscope push API)", () => {
       payload: Buffer.from(body),
     });
     expect(r.statusCode, r.body).toBe(200);
-    const [p] = await listProfiles(db, { service: "demo.app" });
+    const [p] = (await listProfiles(db, { teamId: await defaultTeamId(db), service: "demo.app" })).profiles;
     expect(p).toMatchObject({ sampleType: "cpu", sampleUnit: "nanoseconds", totalValue: 10_000_000_000n });
     expect(p!.startTime.toISOString()).toBe("2026-11-25T12:00:00.000Z");
     expect(p!.endTime.toISOString()).toBe("2026-11-25T12:00:10.000Z");
@@ -187,7 +188,7 @@ describe("POST /ingest (Pyroscope push API)", () => {
       expect(r.statusCode).toBe(400);
       expect(r.json().error).toMatch(re);
     }
-    expect(await listProfiles(db)).toEqual([]);
+    expect(await db.prisma.profile.count()).toBe(0);
   });
 
   it("answers 413 above 4 MiB", async () => {

@@ -1,77 +1,20 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "./database.js";
 import { loadMigrations, migratePostgres, migrateSqlite } from "./migrate.js";
 import { resolveDatabase } from "./paths.js";
-import { getProfile, listProfiles, listServices, saveProfile } from "./profiles.js";
+import { defaultTeamId, getProfile, listProfiles, listServices, saveProfile } from "./profiles.js";
+import { notePostgresSkipped, targets, tempDir, withDb as withTargetDb } from "./test-utils/targets.js";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), "perforator-db-"));
-  dirs.push(d);
-  return d;
-}
-
-interface Target {
-  name: string;
-  /** A fresh, empty database URL; cleanup removes it. */
-  make(): Promise<{ url: string; cleanup(): Promise<void> }>;
-}
-
-const targets: Target[] = [
-  {
-    name: "sqlite",
-    async make() {
-      return { url: `file:${path.join(tempDir(), "test.db")}`, cleanup: async () => {} };
-    },
-  },
-];
-const pgUrl = process.env.DATABASE_URL_TEST;
-if (pgUrl) {
-  targets.push({
-    name: "postgres",
-    async make() {
-      // A schema of our own per test: nothing else in the test database is touched.
-      const schema = `t_${randomBytes(5).toString("hex")}`;
-      const url = new URL(pgUrl);
-      url.searchParams.set("schema", schema);
-      return {
-        url: url.toString(),
-        async cleanup() {
-          const c = new pg.Client({ connectionString: pgUrl });
-          await c.connect();
-          await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-          await c.end();
-        },
-      };
-    },
-  });
-} else {
-  it.skip("postgres (set DATABASE_URL_TEST=postgresql://... to run the PostgreSQL tests)", () => {});
-}
-
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+notePostgresSkipped();
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const t = (iso: string) => new Date(iso);
 
 describe.each(targets)("$name", (target) => {
-  async function withDb(fn: (db: Database) => Promise<void>): Promise<void> {
-    const { url, cleanup } = await target.make();
-    const db = openDatabase({ url, dataDir: tempDir() });
-    try {
-      await fn(db);
-    } finally {
-      await db.close();
-      await cleanup();
-    }
-  }
+  // These tests migrate themselves (some check the unmigrated state).
+  const withDb = (fn: (db: Database) => Promise<void>) => withTargetDb(target, fn, { migrate: false });
 
   it("reports an unmigrated database as reachable but not ready, and ready after migrate", async () => {
     await withDb(async (db) => {
@@ -184,19 +127,27 @@ describe.each(targets)("$name", (target) => {
       });
 
       // Overlap semantics: a window touching only the first hour finds the 10:00 and 10:30 profiles.
-      const window = await listProfiles(db, { from: t("2026-11-25T10:00:30Z"), to: t("2026-11-25T10:45:00Z") });
+      const teamId = await defaultTeamId(db);
+      const { profiles: window } = await listProfiles(db, {
+        teamId,
+        from: t("2026-11-25T10:00:30Z"),
+        until: t("2026-11-25T10:45:00Z"),
+      });
       expect(window.map((p) => [p.service, p.startTime.toISOString()])).toEqual([
         ["billing", "2026-11-25T10:30:00.000Z"],
         ["shop.api", "2026-11-25T10:00:00.000Z"],
       ]);
-      const shop = await listProfiles(db, { service: "shop.api" });
+      const { profiles: shop } = await listProfiles(db, { teamId, service: "shop.api" });
       expect(shop.map((p) => p.startTime.toISOString())).toEqual([
         "2026-11-25T11:00:00.000Z",
         "2026-11-25T10:00:00.000Z",
       ]);
-      expect(await listProfiles(db, { from: t("2026-11-26T00:00:00Z") })).toEqual([]);
+      expect(await listProfiles(db, { teamId, from: t("2026-11-26T00:00:00Z") })).toEqual({
+        profiles: [],
+        nextCursor: null,
+      });
 
-      const got = await getProfile(db, first.id);
+      const got = await getProfile(db, teamId, first.id);
       expect(got).toMatchObject({
         service: "shop.api",
         totalValue: 9_700_000_000n,
@@ -205,7 +156,7 @@ describe.each(targets)("$name", (target) => {
       });
       expect(new TextDecoder().decode(await db.blobs.get(got!.blobKey))).toBe(new TextDecoder().decode(body));
 
-      const services = await listServices(db);
+      const services = await listServices(db, teamId);
       expect(services.map((s) => [s.name, s.profileCount, s.labels])).toEqual([
         ["billing", 1, {}],
         ["shop.api", 2, { env: "staging", region: "eu" }],
@@ -232,7 +183,7 @@ describe.each(targets)("$name", (target) => {
         }),
       );
       await Promise.all(saves);
-      expect((await listServices(db)).map((s) => [s.name, s.profileCount, s.labels])).toEqual([
+      expect((await listServices(db, await defaultTeamId(db))).map((s) => [s.name, s.profileCount, s.labels])).toEqual([
         ["fresh.service", 8, { env: "prod" }],
       ]);
     });
@@ -254,7 +205,7 @@ describe.each(targets)("$name", (target) => {
           body: enc("a 1\n"),
         }),
       ).rejects.toThrow(/before its start/);
-      expect(await listServices(db)).toEqual([]);
+      expect(await listServices(db, await defaultTeamId(db))).toEqual([]);
     });
   });
 });

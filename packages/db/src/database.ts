@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { FileBlobStore } from "./blob-store.js";
+import { type BlobStore, openBlobStore } from "./blob-store.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.js";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.js";
 import { loadMigrations, MIGRATIONS_TABLE, type MigrateResult, migratePostgres, migrateSqlite } from "./migrate.js";
@@ -19,6 +19,11 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** Where blobs (and the default SQLite file) live; defaults to PERFORATOR_DATA_DIR or `<repo>/.data`. */
   dataDir?: string;
+  /**
+   * Where profile bodies go: a directory or `s3://bucket/prefix?endpoint=…` (see openBlobStore); defaults to
+   * PERFORATOR_BLOB_URL, then `<dataDir>/blobs`.
+   */
+  blobUrl?: string;
   /** Milliseconds `ping()` waits for an answer before reporting the database unreachable (default 5000). */
   pingTimeoutMs?: number;
 }
@@ -33,8 +38,8 @@ export interface Database {
   /** The URL with the password masked, for logs and the UI. */
   url: string;
   dataDir: string;
-  /** Profile bodies, stored outside the database rows. */
-  blobs: FileBlobStore;
+  /** Profile bodies and rollups, stored outside the database rows (a directory or S3). */
+  blobs: BlobStore;
   /** Brings the schema up to date (idempotent, safe to run concurrently from several processes). */
   migrate(): Promise<MigrateResult>;
   /**
@@ -64,6 +69,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): Database {
   const resolved = resolveDatabase(options.url);
   const dataDir = path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? defaultDataDir());
   const pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+  const blobs = openBlobStore(options.blobUrl ?? process.env.PERFORATOR_BLOB_URL, dataDir);
   let prisma: DbClient;
   let setupError: Error | undefined;
 
@@ -96,7 +102,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): Database {
     kind: resolved.kind,
     url: resolved.display,
     dataDir,
-    blobs: new FileBlobStore(path.join(dataDir, "blobs")),
+    blobs,
     async migrate() {
       if (setupError) throw setupError;
       return resolved.kind === "sqlite"
@@ -144,6 +150,7 @@ export function openDatabase(options: OpenDatabaseOptions = {}): Database {
       return { ok: true, latencyMs: ms() };
     },
     async close() {
+      blobs.close();
       await prisma.$disconnect();
     },
   };

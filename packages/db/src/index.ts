@@ -1,5 +1,24 @@
 export * from "./access.js";
-export { BlobNotFoundError, FileBlobStore, type StoredBlob } from "./blob-store.js";
+export {
+  type BlobInfo,
+  BlobNotFoundError,
+  type BlobStore,
+  blobKeyOf,
+  FileBlobStore,
+  openBlobStore,
+  S3BlobStore,
+  type S3BlobStoreOptions,
+  type StoredBlob,
+} from "./blob-store.js";
+export {
+  type CompactOptions,
+  type CompactorHandle,
+  type CompactResult,
+  compact,
+  ROLLUP_LEVELS,
+  startCompactor,
+  sweepOrphanBlobs,
+} from "./compactor.js";
 export * from "./dashboard.js";
 export {
   type Database,
@@ -10,5 +29,51 @@ export {
 } from "./database.js";
 export { loadMigrations, MIGRATIONS_TABLE, type MigrateResult, type Migration, migrationsDir } from "./migrate.js";
 export { type DatabaseKind, defaultDataDir, findRepoRoot, type ResolvedDatabase, resolveDatabase } from "./paths.js";
-export * from "./profiles.js";
+export {
+  defaultTeamId,
+  FUNCTION_SUMMARY_TOP,
+  getProfile,
+  type LabelSet,
+  type ListProfilesQuery,
+  listProfiles,
+  listServices,
+  loadProfile,
+  type NewProfile,
+  type ProfilePage,
+  type ProfileRecord,
+  readProfileBody,
+  type ServiceSummary,
+  type StoreProfileInput,
+  type StoreProfileResult,
+  sampleTypesKey,
+  saveProfile,
+  storeProfile,
+  type TopFunctionRow,
+  type TopFunctionsQuery,
+  topFunctions,
+} from "./profiles.js";
+export { type RenderQuery, type RenderStats, renderMerged, renderMergedWithStats } from "./render.js";
 export * from "./reports.js";
+export { decodeRollup, encodeRollup, type RollupData } from "./rollup.js";
+export {
+  type ApiTokenRecord,
+  type BootstrapResult,
+  bootstrap,
+  checkTeamName,
+  createApiToken,
+  createTeam,
+  ensureDefaultTeam,
+  getTeamByName,
+  hashToken,
+  LAST_USED_RESOLUTION_MS,
+  listApiTokens,
+  listTeams,
+  revokeApiToken,
+  type TeamRecord,
+  TOKEN_CACHE_MS,
+  TOKEN_PREFIX,
+  TOKEN_SCOPES,
+  type TokenScope,
+  type VerifiedToken,
+  verifyApiToken,
+} from "./teams.js";

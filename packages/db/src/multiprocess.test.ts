@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { openDatabase } from "./database.js";
-import { listProfiles, listServices } from "./profiles.js";
+import { defaultTeamId, listProfiles, listServices } from "./profiles.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WRITER = path.join(here, "test-utils", "writer.mjs");
@@ -25,14 +25,15 @@ it("four processes migrate and write one SQLite database at once without losing 
   const db = openDatabase({ url, dataDir: dir });
   try {
     expect(await db.ping()).toMatchObject({ ok: true });
-    const services = await listServices(db);
+    const teamId = await defaultTeamId(db);
+    const services = await listServices(db, teamId);
     expect(services.map((s) => [s.name, s.profileCount])).toEqual([
       ["svc.a", 25],
       ["svc.b", 25],
       ["svc.c", 25],
       ["svc.d", 25],
     ]);
-    const all = await listProfiles(db, { limit: 1000 });
+    const { profiles: all } = await listProfiles(db, { teamId, limit: 1000 });
     expect(all.length).toBe(100);
     // Every row's blob is there and holds that row's body.
     for (const p of all.filter((_, i) => i % 10 === 0)) {

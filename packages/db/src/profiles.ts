@@ -1,7 +1,23 @@
+import { promisify } from "node:util";
+import { gunzip, gzip } from "node:zlib";
+import {
+  compileMatchers,
+  importProfile,
+  isGzip,
+  type LabelMatcher,
+  type Profile,
+  parseSelector,
+  topFunctions as profileTopFunctions,
+} from "@perforator/profile";
 import type { Database } from "./database.js";
+import { ensureDefaultTeam } from "./teams.js";
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 export type LabelSet = Record<string, string>;
 
+/** What saveProfile (the pre-team API) takes. New code uses storeProfile. */
 export interface NewProfile {
   /** Team that owns the profile; defaults to team `default` (created when missing). */
   teamId?: string;
@@ -24,17 +40,28 @@ export interface NewProfile {
 
 export interface ProfileRecord {
   id: string;
+  teamId: string;
+  serviceId: string;
   service: string;
   startTime: Date;
   endTime: Date;
   sampleType: string;
   sampleUnit: string;
+  /** Every sample type, `type:unit` joined by `,`. */
+  sampleTypes: string;
+  period: number | null;
+  periodType: string | null;
   labels: LabelSet;
   totalValue: bigint;
   sampleCount: number;
   format: string;
   blobKey: string;
   blobSize: number;
+  /** `gzip` or `identity` (rows from before compression at rest). */
+  blobEncoding: string;
+  rawSize: number;
+  decompressedSize: number;
+  idempotencyKey: string | null;
   createdAt: Date;
 }
 
@@ -46,19 +73,30 @@ export interface ServiceSummary {
   lastProfileAt: Date | null;
 }
 
-function asLabels(v: unknown): LabelSet {
+export function asLabels(v: unknown): LabelSet {
   if (v === null || typeof v !== "object" || Array.isArray(v)) return {};
   const out: LabelSet = {};
   for (const [k, val] of Object.entries(v)) if (typeof val === "string") out[k] = val;
   return out;
 }
 
-function isUniqueViolation(err: unknown): boolean {
+export function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === "P2002";
 }
 
+type ProfileRow = Omit<ProfileRecord, "service" | "labels"> & {
+  labels: unknown;
+  rollupId?: string | null;
+  service: { name: string };
+};
+function toRecord(row: ProfileRow): ProfileRecord {
+  const { service, labels, rollupId: _r, ...rest } = row;
+  return { ...rest, service: service.name, labels: asLabels(labels) };
+}
+const withService = { service: { select: { name: true } } } as const;
+
 /** Creates the service or merges labels into it; two uploads creating the same new service at once both succeed. */
-async function upsertService(
+export async function upsertService(
   db: Database,
   teamId: string,
   name: string,
@@ -67,9 +105,9 @@ async function upsertService(
 ): Promise<{ id: string; name: string }> {
   const existing = await db.prisma.service.findUnique({ where: { teamId_name: { teamId, name } } });
   if (existing) {
-    const merged = { ...asLabels(existing.labels), ...labels };
-    if (Object.entries(labels).every(([k, v]) => asLabels(existing.labels)[k] === v)) return existing;
-    return db.prisma.service.update({ where: { id: existing.id }, data: { labels: merged } });
+    const have = asLabels(existing.labels);
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return existing;
+    return db.prisma.service.update({ where: { id: existing.id }, data: { labels: { ...have, ...labels } } });
   }
   try {
     return await db.prisma.service.create({ data: { teamId, name, labels } });
@@ -82,11 +120,13 @@ async function upsertService(
 
 /** Id of team `default` (the migration creates it; recreated if someone deleted it). */
 export async function defaultTeamId(db: Database): Promise<string> {
-  const team = await db.prisma.team.upsert({ where: { name: "default" }, create: { name: "default" }, update: {} });
-  return team.id;
+  return (await ensureDefaultTeam(db)).id;
 }
 
-/** Stores the body in the blob store, then the metadata (service upserted) in the database. */
+/**
+ * The pre-team API (kept for existing callers): stores `body` as given (no compression, no function
+ * summary) in team `default` unless `teamId` is set. New code uses storeProfile.
+ */
 export async function saveProfile(db: Database, p: NewProfile): Promise<ProfileRecord> {
   if (!(p.endTime.getTime() >= p.startTime.getTime())) {
     throw new Error(`profile end time ${p.endTime.toISOString()} is before its start ${p.startTime.toISOString()}`);
@@ -102,6 +142,7 @@ export async function saveProfile(db: Database, p: NewProfile): Promise<ProfileR
       endTime: p.endTime,
       sampleType: p.sampleType,
       sampleUnit: p.sampleUnit,
+      sampleTypes: `${p.sampleType}:${p.sampleUnit}`,
       labels: p.labels ?? {},
       totalValue: BigInt(p.totalValue),
       sampleCount: p.sampleCount,
@@ -110,47 +151,277 @@ export async function saveProfile(db: Database, p: NewProfile): Promise<ProfileR
       blobSize: blob.size,
       rawSize: p.body.byteLength,
       decompressedSize: p.body.byteLength,
-      sampleTypes: `${p.sampleType}:${p.sampleUnit}`,
     },
+    include: withService,
   });
-  return { ...row, service: service.name, labels: asLabels(row.labels) };
+  return toRecord(row);
 }
 
-export interface ProfileQuery {
+// ---------------------------------------------------------------------------------------------------------------
+
+/** How many functions per profile the summary keeps: the top N by self plus the top N by total. */
+export const FUNCTION_SUMMARY_TOP = 50;
+
+export interface StoreProfileInput {
+  teamId: string;
+  /** Service (application) name, e.g. `shop.api`; created on first use. */
+  service: string;
+  /** Labels identifying the service; merged into the service's labels. */
+  serviceLabels?: LabelSet;
+  /** Labels of this profile (host, pod, spyName, ...); label selectors match them. */
+  labels?: LabelSet;
+  from: Date;
+  until: Date;
+  /** The parsed upload (from @perforator/profile). */
+  profile: Profile;
+  /** The bytes as uploaded (maybe gzip); kept, compressed, so a download returns the original. */
+  body: Uint8Array;
+  /** Format of `body`: `pprof`, `folded`, `cpuprofile`, `json`. */
+  format: string;
+  /** A retry with the same key (per team) returns the first profile's id and stores nothing. */
+  idempotencyKey?: string;
+}
+
+export interface StoreProfileResult {
+  id: string;
+  /** False when the idempotency key had been used: `id` is the first upload's. */
+  created: boolean;
+}
+
+export function sampleTypesKey(p: Pick<Profile, "sampleTypes">): string {
+  return p.sampleTypes.map((t) => `${t.type}:${t.unit}`).join(",");
+}
+
+/** Size of the decompressed data from the gzip trailer (ISIZE, mod 2^32; exact below 4 GiB). */
+function gzipISize(b: Uint8Array): number {
+  if (b.length < 18) return 0;
+  const o = b.length - 4;
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+/**
+ * Deletes a blob this call wrote when no row references it. Blobs are content-addressed and shared, so a
+ * concurrent upload of the same bytes may have committed a row meanwhile: check again after deleting and
+ * put the bytes back if so.
+ */
+export async function releaseBlob(db: Database, key: string, bytes: Uint8Array): Promise<void> {
+  const refs = async () =>
+    (await db.prisma.profile.count({ where: { blobKey: key } })) +
+    (await db.prisma.rollup.count({ where: { blobKey: key } }));
+  if ((await refs()) > 0) return;
+  await db.blobs.delete(key);
+  if ((await refs()) > 0) await db.blobs.put(bytes);
+}
+
+/**
+ * Stores an upload: the body (gzip at rest; a gzip upload is kept as is) in the blob store first, then the
+ * row and its function summary in one write. If the row write fails the blob is released again (deleted
+ * unless another row uses the same bytes). The same idempotency key again, even from another process at the
+ * same moment, returns the first id with `created: false` (the unique index decides).
+ */
+export async function storeProfile(db: Database, input: StoreProfileInput): Promise<StoreProfileResult> {
+  const { teamId, profile: p } = input;
+  if (!(input.until.getTime() >= input.from.getTime())) {
+    throw new Error(`profile end time ${input.until.toISOString()} is before its start ${input.from.toISOString()}`);
+  }
+  if (p.sampleTypes.length === 0) throw new Error("the profile has no sample types");
+  const key = input.idempotencyKey;
+  if (key !== undefined) {
+    const seen = await db.prisma.profile.findUnique({
+      where: { teamId_idempotencyKey: { teamId, idempotencyKey: key } },
+      select: { id: true },
+    });
+    if (seen) return { id: seen.id, created: false };
+  }
+  const alreadyGzip = isGzip(input.body);
+  const stored = alreadyGzip ? input.body : new Uint8Array(await gzipAsync(input.body, { level: 1 }));
+  const decompressedSize = alreadyGzip ? gzipISize(input.body) : input.body.byteLength;
+
+  const vi = Math.min(Math.max(p.defaultSampleType, 0), p.sampleTypes.length - 1);
+  let total = 0;
+  for (const s of p.samples) total += s.values[vi] ?? 0;
+  const fns = profileTopFunctions(p, { valueIndex: vi });
+  const keep = new Set([
+    ...[...fns].sort((a, b) => b.self - a.self).slice(0, FUNCTION_SUMMARY_TOP),
+    ...[...fns].sort((a, b) => b.total - a.total).slice(0, FUNCTION_SUMMARY_TOP),
+  ]);
+  const service = await upsertService(db, teamId, input.service, input.serviceLabels ?? {});
+  const type = p.sampleTypes[vi]!;
+
+  const blob = await db.blobs.put(stored);
+  let id: string;
+  try {
+    const row = await db.prisma.profile.create({
+      data: {
+        teamId,
+        serviceId: service.id,
+        startTime: input.from,
+        endTime: input.until,
+        sampleType: type.type,
+        sampleUnit: type.unit,
+        sampleTypes: sampleTypesKey(p),
+        period: Number.isFinite(p.period) && p.period > 0 ? p.period : null,
+        periodType: p.period > 0 ? `${p.periodType.type}:${p.periodType.unit}` : null,
+        labels: input.labels ?? {},
+        totalValue: BigInt(Math.round(total)),
+        sampleCount: p.samples.length,
+        format: input.format,
+        blobKey: blob.key,
+        blobSize: blob.size,
+        blobEncoding: "gzip",
+        rawSize: input.body.byteLength,
+        decompressedSize,
+        idempotencyKey: key ?? null,
+        functions: {
+          createMany: {
+            data: [...keep].map((f) => ({
+              teamId,
+              serviceId: service.id,
+              startTime: input.from,
+              name: f.name,
+              file: f.file,
+              self: BigInt(Math.round(f.self)),
+              total: BigInt(Math.round(f.total)),
+            })),
+          },
+        },
+      },
+      select: { id: true },
+    });
+    id = row.id;
+  } catch (err) {
+    if (blob.created) await releaseBlob(db, blob.key, stored).catch(() => {});
+    if (key !== undefined && isUniqueViolation(err)) {
+      const first = await db.prisma.profile.findUnique({
+        where: { teamId_idempotencyKey: { teamId, idempotencyKey: key } },
+        select: { id: true },
+      });
+      if (first) return { id: first.id, created: false };
+    }
+    throw err;
+  }
+  // A concurrent failed upload of the same bytes may have released the blob between our put and our commit.
+  if (!(await db.blobs.has(blob.key))) await db.blobs.put(stored);
+  return { id, created: true };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface ListProfilesQuery {
+  teamId: string;
   service?: string;
-  /** Profiles overlapping [from, to] are returned. */
+  /** Profiles overlapping [from, until] are returned. */
   from?: Date;
-  to?: Date;
+  until?: Date;
+  /** A selector (`{host=~"web-.*"}`) or parsed matchers, applied to the profile's labels plus `service`. */
+  labels?: string | readonly LabelMatcher[];
+  /** 1..1000, default 100. */
   limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
 }
 
-/** Newest first. */
-export async function listProfiles(db: Database, q: ProfileQuery = {}): Promise<ProfileRecord[]> {
-  const rows = await db.prisma.profile.findMany({
-    where: {
-      ...(q.service !== undefined ? { service: { name: q.service } } : {}),
-      ...(q.to !== undefined ? { startTime: { lte: q.to } } : {}),
-      ...(q.from !== undefined ? { endTime: { gte: q.from } } : {}),
-    },
-    include: { service: { select: { name: true } } },
-    orderBy: [{ startTime: "desc" }, { id: "asc" }],
-    take: Math.min(Math.max(q.limit ?? 100, 1), 1000),
-  });
-  return rows.map(({ service, ...row }) => ({ ...row, service: service.name, labels: asLabels(row.labels) }));
+export interface ProfilePage {
+  profiles: ProfileRecord[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
 }
 
-export async function getProfile(db: Database, id: string): Promise<ProfileRecord | null> {
-  const row = await db.prisma.profile.findUnique({ where: { id }, include: { service: { select: { name: true } } } });
-  if (!row) return null;
-  const { service, ...rest } = row;
-  return { ...rest, service: service.name, labels: asLabels(rest.labels) };
+function encodeCursor(r: { startTime: Date; id: string }): string {
+  return Buffer.from(`${r.startTime.getTime()}:${r.id}`).toString("base64url");
+}
+function decodeCursor(c: string): { t: Date; id: string } {
+  const m = /^(-?\d+):(.+)$/.exec(Buffer.from(c, "base64url").toString());
+  if (!m) throw new Error(`invalid cursor ${JSON.stringify(c)}: pass back the nextCursor of the previous page`);
+  return { t: new Date(Number(m[1])), id: m[2]! };
 }
 
-/** Services with how many profiles they have and when the newest one started; by name. */
-export async function listServices(db: Database): Promise<ServiceSummary[]> {
-  const services = await db.prisma.service.findMany({ orderBy: { name: "asc" } });
+export function toMatchers(labels: string | readonly LabelMatcher[] | undefined): readonly LabelMatcher[] {
+  if (labels === undefined) return [];
+  return typeof labels === "string" ? parseSelector(labels) : labels;
+}
+
+/** The team's profiles, newest first (startTime desc, id desc), one page at a time. */
+export async function listProfiles(db: Database, q: ListProfilesQuery): Promise<ProfilePage> {
+  const limit = Math.min(Math.max(Math.floor(q.limit ?? 100), 1), 1000);
+  const matchers = toMatchers(q.labels);
+  const match = compileMatchers(matchers);
+  const out: ProfileRecord[] = [];
+  let cursor = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+  // With label matchers a page may need several reads; stop after scanning 20 pages' worth.
+  for (let scanned = 0; out.length < limit && scanned < limit * 20; ) {
+    const batch = matchers.length === 0 ? limit - out.length + 1 : Math.max(limit * 2, 200);
+    const rows = await db.prisma.profile.findMany({
+      where: {
+        teamId: q.teamId,
+        ...(q.service !== undefined ? { service: { name: q.service } } : {}),
+        ...(q.until !== undefined ? { startTime: { lte: q.until } } : {}),
+        ...(q.from !== undefined ? { endTime: { gte: q.from } } : {}),
+        ...(cursor ? { OR: [{ startTime: { lt: cursor.t } }, { startTime: cursor.t, id: { lt: cursor.id } }] } : {}),
+      },
+      include: withService,
+      orderBy: [{ startTime: "desc" }, { id: "desc" }],
+      take: batch,
+    });
+    scanned += rows.length;
+    for (const row of rows) {
+      const rec = toRecord(row);
+      if (matchers.length > 0 && !match({ ...rec.labels, service: rec.service })) continue;
+      if (out.length === limit) return { profiles: out, nextCursor: encodeCursor(out[out.length - 1]!) };
+      out.push(rec);
+    }
+    if (rows.length < batch) return { profiles: out, nextCursor: null };
+    const last = rows[rows.length - 1]!;
+    cursor = { t: last.startTime, id: last.id };
+  }
+  return { profiles: out, nextCursor: out.length > 0 ? encodeCursor(out[out.length - 1]!) : null };
+}
+
+/** One profile of the team; null for an unknown id or another team's. */
+export async function getProfile(db: Database, teamId: string, id: string): Promise<ProfileRecord | null> {
+  const row = await db.prisma.profile.findFirst({ where: { id, teamId }, include: withService });
+  return row ? toRecord(row) : null;
+}
+
+/** The body as it was uploaded, decompressed (a gzip upload comes back gunzipped). */
+export async function readProfileBody(
+  db: Database,
+  record: Pick<ProfileRecord, "blobKey" | "blobEncoding">,
+): Promise<Uint8Array> {
+  const stored = await db.blobs.get(record.blobKey);
+  if (record.blobEncoding === "gzip" || isGzip(stored)) return new Uint8Array(await gunzipAsync(stored));
+  return stored;
+}
+
+const FORMAT_HINT: Record<string, string> = {
+  pprof: "profile.pb",
+  folded: "profile.folded",
+  cpuprofile: "profile.cpuprofile",
+  json: "profile.json",
+  "perforator-json": "profile.json",
+};
+
+/** The stored profile, parsed. */
+export async function loadProfile(
+  db: Database,
+  record: Pick<ProfileRecord, "id" | "blobKey" | "blobEncoding" | "format">,
+): Promise<Profile> {
+  const body = await readProfileBody(db, record);
+  try {
+    return importProfile(body, FORMAT_HINT[record.format] ?? "");
+  } catch (err) {
+    throw new Error(`stored profile ${record.id} (${record.format}) does not parse: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The team's services with how many profiles they have and when the newest one started; by name. */
+export async function listServices(db: Database, teamId: string): Promise<ServiceSummary[]> {
+  const services = await db.prisma.service.findMany({ where: { teamId }, orderBy: { name: "asc" } });
   const stats = await db.prisma.profile.groupBy({
     by: ["serviceId"],
+    where: { teamId },
     _count: { _all: true },
     _max: { startTime: true },
   });
@@ -161,5 +432,54 @@ export async function listServices(db: Database): Promise<ServiceSummary[]> {
     labels: asLabels(s.labels),
     profileCount: byId.get(s.id)?._count._all ?? 0,
     lastProfileAt: byId.get(s.id)?._max.startTime ?? null,
+  }));
+}
+
+export interface TopFunctionsQuery {
+  teamId: string;
+  service: string;
+  from: Date;
+  until: Date;
+  /** Default 20, at most 500. */
+  limit?: number;
+  /** `self` (default) or `total`. */
+  orderBy?: "self" | "total";
+}
+
+export interface TopFunctionRow {
+  name: string;
+  file: string;
+  self: bigint;
+  total: bigint;
+  /** In how many profiles of the range the function was among the summarised ones. */
+  profiles: number;
+}
+
+/**
+ * Heaviest functions of a service over a time range (profiles starting in [from, until]), summed from the
+ * per-profile summaries (default sample type). Each summary keeps a profile's top 50 by self and top 50 by
+ * total, so a function outside those in some profiles is undercounted there.
+ */
+export async function topFunctions(db: Database, q: TopFunctionsQuery): Promise<TopFunctionRow[]> {
+  const service = await db.prisma.service.findUnique({
+    where: { teamId_name: { teamId: q.teamId, name: q.service } },
+    select: { id: true },
+  });
+  if (!service) return [];
+  const by = q.orderBy ?? "self";
+  const rows = await db.prisma.profileFunction.groupBy({
+    by: ["name", "file"],
+    where: { teamId: q.teamId, serviceId: service.id, startTime: { gte: q.from, lte: q.until } },
+    _sum: { self: true, total: true },
+    _count: { _all: true },
+    orderBy: { _sum: { [by]: "desc" } },
+    take: Math.min(Math.max(Math.floor(q.limit ?? 20), 1), 500),
+  });
+  return rows.map((r) => ({
+    name: r.name,
+    file: r.file,
+    self: r._sum.self ?? 0n,
+    total: r._sum.total ?? 0n,
+    profiles: r._count._all,
   }));
 }

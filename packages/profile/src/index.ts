@@ -32,8 +32,16 @@ export {
   pythonModuleOf,
 } from "./ops/match.js";
 // operations
-export { type MergeOptions, merge } from "./ops/merge.js";
+export { MergeInfo, type MergeOptions, merge, type ProfileHeader } from "./ops/merge.js";
 export { type FunctionRef, type Sandwich, sandwich } from "./ops/sandwich.js";
+export {
+  compileMatchers,
+  formatSelector,
+  type LabelMatcher,
+  type MatchOp,
+  parseSelector,
+  SelectorError,
+} from "./ops/selector.js";
 export { functionKey, type TopOptions, type TopRow, topFunctions } from "./ops/top.js";
 // stored form: profiles interned against a shared stack dictionary
 export {

@@ -1,4 +1,4 @@
-import { listProfiles, listServices } from "@perforator/db";
+import { defaultTeamId, listProfiles, listServices } from "@perforator/db";
 import { z } from "zod";
 import { ensureReady } from "../../db";
 import { createTRPCRouter, publicProcedure } from "../trpc";
@@ -9,7 +9,8 @@ export const profilesRouter = createTRPCRouter({
     await ensureReady(ctx.database);
     const db = ctx.database.db;
     if (!db || ctx.database.error) return [];
-    return listServices(db);
+    // Until sign-in and teams reach the web app (issue 11) it shows team `default`.
+    return listServices(db, await defaultTeamId(db));
   }),
   recent: publicProcedure
     .input(z.object({ service: z.string().optional(), limit: z.number().int().min(1).max(200).default(20) }).optional())
@@ -17,6 +18,7 @@ export const profilesRouter = createTRPCRouter({
       await ensureReady(ctx.database);
       const db = ctx.database.db;
       if (!db || ctx.database.error) return [];
-      return listProfiles(db, { service: input?.service, limit: input?.limit ?? 20 });
+      const teamId = await defaultTeamId(db);
+      return (await listProfiles(db, { teamId, service: input?.service, limit: input?.limit ?? 20 })).profiles;
     }),
 });
