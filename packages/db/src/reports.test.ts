@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPasswordUser, ensureTeam, revokeShareLink } from "./access.js";
 import { type Database, openDatabase } from "./database.js";
@@ -133,6 +134,10 @@ describe.each(targets)("reports on $name", (target) => {
       const bodies = await readReportBodies(db, team.id, r.slug);
       expect(new TextDecoder().decode(bodies!.baseline)).toBe("before ".repeat(1000));
       expect(new TextDecoder().decode(bodies!.target)).toBe("after");
+      const stored = await readReportBodies(db, team.id, r.slug, { gzip: true });
+      expect([...stored!.baseline.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+      expect(stored!.baseline.length).toBeLessThan(200); // 7,000 repetitive bytes compress
+      expect(new TextDecoder().decode(gunzipSync(stored!.target))).toBe("after");
 
       // Another team sees nothing.
       expect(await getReport(db, other.id, r.slug)).toBeNull();

@@ -250,17 +250,22 @@ export async function getReport(db: Database, teamId: string, slug: string): Pro
   return row ? toRecord(row) : null;
 }
 
-/** The frozen baseline and target bodies of a report, decompressed (as they were given to createReport). */
+/**
+ * The frozen baseline and target bodies of a report, decompressed (as they were given to createReport), or as stored
+ * (gzip) with `{ gzip: true }`, e.g. to send to a browser that gunzips itself.
+ */
 export async function readReportBodies(
   db: Database,
   teamId: string,
   slug: string,
+  opts: { gzip?: boolean } = {},
 ): Promise<{ baseline: Uint8Array; target: Uint8Array } | null> {
   const row = await db.prisma.report.findFirst({
     where: { slug, teamId },
     select: { baselineBody: true, targetBody: true },
   });
   if (!row) return null;
+  if (opts.gzip) return { baseline: new Uint8Array(row.baselineBody), target: new Uint8Array(row.targetBody) };
   const [baseline, target] = await Promise.all([gunzipAsync(row.baselineBody), gunzipAsync(row.targetBody)]);
   return { baseline: new Uint8Array(baseline), target: new Uint8Array(target) };
 }
