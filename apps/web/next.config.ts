@@ -24,6 +24,8 @@ const config: NextConfig = {
   // loaded from node_modules at run time, not bundled.
   serverExternalPackages: [
     "@perforator/db",
+    // renderStandaloneHtml reads its bundled page script next to its own module (import.meta.url).
+    "@perforator/flamegraph",
     "better-sqlite3",
     "pg",
     "@prisma/client",

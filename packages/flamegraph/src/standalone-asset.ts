@@ -29,7 +29,7 @@ function bundledScript(): string {
   let js: string | null = null;
   for (const url of candidates) {
     try {
-      js = readFileSync(url, "utf8");
+      js = readFileSync(/*turbopackIgnore: true*/ url, "utf8");
       break;
     } catch {
       // try the next location

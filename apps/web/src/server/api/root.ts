@@ -1,13 +1,17 @@
 import { health } from "./routers/health";
 import { profilesRouter } from "./routers/profiles";
+import { shareRouter } from "./routers/share";
+import { teamRouter } from "./routers/team";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   health,
+  team: teamRouter,
   profiles: profilesRouter,
+  share: shareRouter,
 });
 
 export type AppRouter = typeof appRouter;
 
-/** Server-side caller: `createCaller({ database }).health()`. */
+/** Server-side caller: `createCaller(context).profiles.get({ id })`. */
 export const createCaller = createCallerFactory(appRouter);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openDatabase, saveProfile } from "@perforator/db";
+import { openDatabase } from "@perforator/db";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDatabaseHandle, type DatabaseHandle, handleFor } from "../../db";
 import { createCaller } from "../root";
@@ -26,25 +26,23 @@ afterAll(async () => {
 describe("health procedure", () => {
   it("reports version and a reachable SQLite database, migrating a fresh one on first use", async () => {
     const dir = tempDir();
-    const caller = createCaller({ database: handle(`file:${path.join(dir, "web.db")}`, dir) });
+    const caller = createCaller({ database: handle(`file:${path.join(dir, "web.db")}`, dir), user: null });
     const h = await caller.health();
     expect(h.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(h.db).toMatchObject({ kind: "sqlite", reachable: true, url: `file:${path.join(dir, "web.db")}` });
     expect(h.db.error).toBeUndefined();
-    expect(await caller.profiles.services()).toEqual([]);
   });
 
   it("reports an unreachable PostgreSQL server with the reason and no password", async () => {
-    const caller = createCaller({ database: handle("postgresql://perf:topsecret@127.0.0.1:1/perforator") });
+    const caller = createCaller({ database: handle("postgresql://perf:topsecret@127.0.0.1:1/perforator"), user: null });
     const h = await caller.health();
     expect(h.db).toMatchObject({ kind: "postgres", reachable: false });
     expect(h.db.error).toMatch(/cannot reach the postgres database at postgresql:\/\/perf:\*\*\*@127\.0\.0\.1:1/);
     expect(JSON.stringify(h)).not.toContain("topsecret");
-    expect(await caller.profiles.services()).toEqual([]);
   });
 
   it("reports an unsupported DATABASE_URL as unreachable with what to use instead", async () => {
-    const caller = createCaller({ database: handle("mysql://root@localhost/perf") });
+    const caller = createCaller({ database: handle("mysql://root@localhost/perf"), user: null });
     const h = await caller.health();
     expect(h.db).toMatchObject({ kind: "unknown", reachable: false });
     expect(h.db.error).toMatch(/unsupported DATABASE_URL scheme "mysql".*postgresql:\/\//);
@@ -61,46 +59,12 @@ describe("health procedure", () => {
     };
     const h = handleFor(flaky, 0);
     handles.push(h);
-    const caller = createCaller({ database: h });
+    const caller = createCaller({ database: h, user: null });
     const down = await caller.health();
     expect(down.db.reachable).toBe(false);
     expect(down.db.error).toMatch(/could not migrate the database: connect ECONNREFUSED/);
     const up = await caller.health();
     expect(up.db).toMatchObject({ reachable: true });
     expect(up.db.error).toBeUndefined();
-  });
-});
-
-describe("profiles procedures", () => {
-  it("list what is in the database, newest first, with bigint totals intact", async () => {
-    const dir = tempDir();
-    const url = `file:${path.join(dir, "web.db")}`;
-    const db = openDatabase({ url, dataDir: dir });
-    await db.migrate();
-    for (const [i, service] of ["shop.api", "shop.api", "billing"].entries()) {
-      await saveProfile(db, {
-        service,
-        startTime: new Date(Date.UTC(2026, 10, 25, 10, i)),
-        endTime: new Date(Date.UTC(2026, 10, 25, 10, i, 59)),
-        sampleType: "cpu",
-        sampleUnit: "nanoseconds",
-        totalValue: 2n ** 53n + BigInt(i),
-        sampleCount: 1,
-        format: "folded",
-        body: new TextEncoder().encode(`main ${i + 1}\n`),
-      });
-    }
-    await db.close();
-    const caller = createCaller({ database: handle(url, dir) });
-    expect((await caller.profiles.services()).map((s) => [s.name, s.profileCount])).toEqual([
-      ["billing", 1],
-      ["shop.api", 2],
-    ]);
-    const recent = await caller.profiles.recent({ limit: 2 });
-    expect(recent.map((p) => [p.service, p.totalValue])).toEqual([
-      ["billing", 2n ** 53n + 2n],
-      ["shop.api", 2n ** 53n + 1n],
-    ]);
-    expect((await caller.profiles.recent({ service: "shop.api" })).length).toBe(2);
   });
 });

@@ -1,0 +1,406 @@
+/**
+ * The built app in real Chromium (playwright-core), every request outside the app's origin blocked and counted,
+ * console errors collected: first sign-up, upload, profile page (search, zoom, tabs), copy link reopened in a new
+ * context, explorer, diff, public links with and without a session, revocation, invites, the admin CLI and team
+ * isolation. Screenshots land in $PERFORATOR_SCREENSHOTS (default: a temp dir) for a human to look at.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Database, ensureTeam, openDatabase, storeProfile } from "@perforator/db";
+import { importProfile } from "@perforator/profile";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APP_DIR, startWeb, type WebServer } from "./test-utils/web-server";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const PASSWORD = "correct horse battery";
+
+/** The tutorial's server: a linear search (slow) and the dict version (fast), as folded stacks. */
+const SLOW = [
+  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 900",
+  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
+  "<module>;serve_forever;select 40",
+].join("\n");
+const FAST = [
+  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 4",
+  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
+  "<module>;serve_forever;select 170",
+].join("\n");
+
+let dataDir = "";
+let shots = "";
+let web: WebServer;
+let browser: Browser;
+let base = "";
+const opened: { page: Page; errors: string[]; blocked: string[] }[] = [];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), "perforator-web-e2e-"));
+  shots = process.env.PERFORATOR_SCREENSHOTS ?? path.join(dataDir, "screenshots");
+  mkdirSync(shots, { recursive: true });
+  web = await startWeb({ PERFORATOR_DATA_DIR: dataDir, DATABASE_URL: `file:${path.join(dataDir, "perforator.db")}` });
+  base = web.base;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+  if (dataDir && !process.env.PERFORATOR_SCREENSHOTS) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function store(): Database {
+  return openDatabase({ dataDir, url: `file:${path.join(dataDir, "perforator.db")}` });
+}
+
+/** A page that records script errors and refuses (and records) any request that leaves the app's origin. */
+async function openPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const blocked: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    // A 404 page legitimately logs the failed document request.
+    if (m.type() === "error" && !/status of 404/.test(m.text())) errors.push(m.text());
+  });
+  await page.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith(base) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
+    blocked.push(url);
+    return route.abort();
+  });
+  opened.push({ page, errors, blocked });
+  return page;
+}
+
+function clean(page: Page) {
+  const o = opened.find((x) => x.page === page)!;
+  expect(o.errors).toEqual([]);
+  expect(o.blocked).toEqual([]);
+}
+
+async function newContext(): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: { width: 1400, height: 1000 },
+    permissions: ["clipboard-read", "clipboard-write"],
+  });
+}
+
+async function flameReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window.__flamegraph?.main?.firstDrawAt() ?? null) !== null, undefined, {
+    timeout: 30_000,
+  });
+}
+
+async function rectOf(page: Page, name: string) {
+  const r = await page.evaluate((n) => window.__flamegraph?.main?.rectOf(n) ?? null, name);
+  if (!r) throw new Error(`frame ${name} is not drawn`);
+  return r;
+}
+
+async function signIn(context: BrowserContext, email: string, password: string): Promise<Page> {
+  const page = await openPage(context);
+  await page.goto(`${base}/sign-in`);
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', password);
+  await page.click('button[type="submit"]');
+  await page.waitForURL(`${base}/`);
+  return page;
+}
+
+let owner: BrowserContext;
+let slowId = "";
+let fastId = "";
+let publicUrl = "";
+
+describe.sequential("the web app in Chromium", () => {
+  it("first run: / sends to /sign-up, the first user owns team default", async () => {
+    owner = await newContext();
+    const page = await openPage(owner);
+    await page.goto(base);
+    await page.waitForURL(/\/sign-up$/);
+    expect(await page.locator("h1").textContent()).toBe("Create the first account");
+    await page.screenshot({ path: path.join(shots, "01-sign-up.png") });
+    await page.fill('input[name="name"]', "Ada");
+    await page.fill('input[name="email"]', "ada@example.com");
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(`${base}/`);
+    expect(await page.getByTestId("team-name").textContent()).toBe("default");
+    expect(await page.getByTestId("user-email").textContent()).toContain("(owner)");
+    await page.getByTestId("empty-state").waitFor();
+    const cookies = await owner.cookies();
+    const session = cookies.find((c) => c.name === "perforator.session_token")!;
+    expect(session.httpOnly).toBe(true);
+    expect(session.sameSite).toBe("Lax");
+    clean(page);
+  });
+
+  it("sign-up is closed without an invite once a user exists", async () => {
+    const ctx = await newContext();
+    const page = await openPage(ctx);
+    await page.goto(`${base}/sign-up`);
+    expect(await page.locator("h1").textContent()).toBe("Sign-up needs an invite");
+    const res = await fetch(`${base}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: base },
+      body: JSON.stringify({ email: "eve@example.com", password: PASSWORD, name: "eve" }),
+    });
+    expect(res.status).toBe(403);
+    clean(page);
+    await ctx.close();
+  });
+
+  it("upload: dropping a folded file lands on its /p/<id> page with the flamegraph", async () => {
+    const page = await openPage(owner);
+    await page.goto(`${base}/upload`);
+    const file = path.join(dataDir, "server.py.folded");
+    writeFileSync(file, `${SLOW}\n`);
+    await page.fill('input[placeholder="e.g. python.server"]', "python.server");
+    await page.getByTestId("file-input").setInputFiles(file);
+    await page.waitForURL(/\/p\/[^/?]+$/);
+    slowId = page.url().split("/p/")[1]!;
+    expect(await page.getByTestId("profile-service").textContent()).toBe("python.server");
+    expect(await page.getByTestId("fact-stacks").textContent()).toBe("3");
+    await flameReady(page);
+    expect((await rectOf(page, "search_user")).w).toBeGreaterThan(500);
+    await page.screenshot({ path: path.join(shots, "02-profile.png") });
+    clean(page);
+  });
+
+  it("search + zoom + tab live in the URL: Copy link reopens the same view in a new context", async () => {
+    const page = await openPage(owner);
+    await page.goto(`${base}/p/${slowId}`);
+    await flameReady(page);
+    await page.fill('input[aria-label="Search functions"]', "search_user");
+    await expect.poll(() => page.getByTestId("matched").textContent()).toMatch(/^Matched: 90(\.0+)?%/);
+    const r = await rectOf(page, "UserIDSearchHandler.do_GET");
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await expect
+      .poll(() => page.evaluate(() => window.__flamegraph!.main!.zoomName()))
+      .toBe("UserIDSearchHandler.do_GET");
+    const matched = await page.getByTestId("matched").textContent();
+    expect(matched).toContain("of zoomed frame");
+    await page.getByTestId("copy-link").click();
+    const url = (await page.getByTestId("copied-url").getAttribute("data-url"))!;
+    expect(url).toContain("zoom=");
+    expect(url).toContain("q=search_user");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+
+    const fresh = await browser.newContext({
+      viewport: { width: 1400, height: 1000 },
+      storageState: await owner.storageState(),
+    });
+    const again = await openPage(fresh);
+    await again.goto(url);
+    await flameReady(again);
+    expect(await again.evaluate(() => window.__flamegraph!.main!.zoomName())).toBe("UserIDSearchHandler.do_GET");
+    expect(await again.getByTestId("matched").textContent()).toBe(matched);
+    expect(await again.inputValue('input[aria-label="Search functions"]')).toBe("search_user");
+
+    // the tab too
+    await page.getByRole("tab", { name: "Top table" }).click();
+    await page.getByTestId("copy-link").click();
+    const topUrl = (await page.getByTestId("copied-url").getAttribute("data-url"))!;
+    expect(topUrl).toContain("tab=top");
+    await again.goto(topUrl);
+    expect(await again.getByRole("tab", { name: "Top table" }).getAttribute("aria-selected")).toBe("true");
+    await page.screenshot({ path: path.join(shots, "03-top-table.png") });
+    clean(page);
+    clean(again);
+    await fresh.close();
+  });
+
+  it("downloads: pprof, folded and a standalone HTML page", async () => {
+    const cookie = (await owner.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const get = (format: string) => fetch(`${base}/api/source?p=${slowId}&format=${format}`, { headers: { cookie } });
+    const pprof = await get("pprof");
+    expect(pprof.status).toBe(200);
+    const parsed = importProfile(new Uint8Array(await pprof.arrayBuffer()));
+    expect(parsed.samples.reduce((s, x) => s + x.values[0]!, 0)).toBe(1000);
+    expect(await (await get("folded")).text()).toContain("UserIDSearchHandler.do_GET;search_user 900");
+    const html = await (await get("html")).text();
+    expect(html).toContain('id="perforator-data"');
+    expect((await fetch(`${base}/api/source?p=${slowId}&format=pprof`)).status).toBe(401);
+  });
+
+  it("explorer: service, selector, timeline, profiles and the merged flamegraph of the selection", async () => {
+    const db = store();
+    const team = await ensureTeam(db, "default");
+    const now = Date.now();
+    // 30 one-minute profiles over the last hour from two hosts, the last one from server_dict.py.
+    for (let i = 0; i < 30; i++) {
+      const body = Buffer.from(`${i === 29 ? FAST : SLOW}\n`);
+      const saved = await storeProfile(db, {
+        teamId: team.id,
+        service: "python.server",
+        labels: { host: i % 2 ? "web-1" : "web-2" },
+        from: new Date(now - (60 - 2 * i) * 60_000),
+        until: new Date(now - (59 - 2 * i) * 60_000),
+        profile: importProfile(body),
+        body,
+        format: "folded",
+      });
+      if (i === 29) fastId = saved.id;
+    }
+    await db.close();
+
+    const page = await openPage(owner);
+    await page.goto(`${base}/explore?query=${encodeURIComponent('{service="python.server"}')}&from=now-6h&until=now`);
+    await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("31 profiles");
+    await page.getByTestId("timeline").locator("canvas").first().waitFor();
+    await flameReady(page);
+    expect((await rectOf(page, "search_user")).w).toBeGreaterThan(400);
+    await page.screenshot({ path: path.join(shots, "04-explore.png") });
+
+    await page.fill('[data-testid="selector"]', '{service="python.server", host=~"web-1"}');
+    await page.click('button:has-text("Run")');
+    await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("15 profiles");
+    expect(new URL(page.url()).searchParams.get("query")).toBe('{service="python.server", host=~"web-1"}');
+
+    // Drag across the timeline: the range becomes absolute.
+    const box = (await page.getByTestId("timeline").locator(".u-over").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => new URL(page.url()).searchParams.get("from")).toMatch(/^\d{12,}$/);
+    clean(page);
+  });
+
+  it("diff: baseline vs target flamegraph and the functions sorted by change", async () => {
+    const page = await openPage(owner);
+    await page.goto(`${base}/diff?bp=${slowId}&tp=${fastId}`);
+    await flameReady(page);
+    const table = page.getByTestId("diff-table");
+    await table.waitFor();
+    const first = await table.locator("tbody tr").first().textContent();
+    expect(first).toContain("search_user");
+    expect(first).toContain("−");
+    await page.screenshot({ path: path.join(shots, "05-diff.png") });
+    clean(page);
+  });
+
+  it("public link: works without a session, shows only what it names, 404 once revoked", async () => {
+    const page = await openPage(owner);
+    await page.goto(`${base}/p/${slowId}?q=search_user&tab=flame`);
+    await flameReady(page);
+    await page.getByTestId("public-link").click();
+    publicUrl = await page.getByTestId("public-url").inputValue();
+    expect(publicUrl).toMatch(new RegExp(`^${base}/s/[A-Za-z0-9_-]{22,}$`));
+
+    const anon = await newContext();
+    const view = await openPage(anon);
+    await view.goto(publicUrl);
+    await flameReady(view);
+    expect(await view.getByTestId("shared-title").textContent()).toBe("python.server");
+    expect(await view.getByTestId("matched").textContent()).toMatch(/^Matched: 90/);
+    await view.screenshot({ path: path.join(shots, "06-public.png") });
+    const id = publicUrl.split("/s/")[1]!;
+    // the link reads its own profile and nothing else
+    expect((await fetch(`${base}/api/source?share=${id}&side=target`)).status).toBe(200);
+    expect((await fetch(`${base}/api/source?share=${id}&side=baseline`)).status).toBe(404);
+    expect((await fetch(`${base}/api/source?p=${fastId}`)).status).toBe(401);
+    expect((await fetch(`${base}/p/${slowId}`, { redirect: "manual" })).status).toBe(307);
+    clean(view);
+
+    await page.getByTestId("revoke-link").click();
+    await expect.poll(async () => (await fetch(publicUrl)).status).toBe(404);
+    expect((await fetch(`${base}/api/source?share=${id}&side=target`)).status).toBe(404);
+    clean(page);
+    await anon.close();
+  });
+
+  it("mutations refuse other origins (CSRF)", async () => {
+    const cookie = (await owner.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const res = await fetch(`${base}/api/trpc/share.create`, {
+      method: "POST",
+      headers: { cookie, origin: "http://evil.example", "content-type": "application/json" },
+      body: JSON.stringify({ json: { target: { kind: "profile", id: slowId }, view: "" } }),
+    });
+    expect(res.status).toBe(403);
+    const up = await fetch(`${base}/api/upload?filename=x.folded`, {
+      method: "POST",
+      headers: { cookie },
+      body: "a;b 1\n",
+    });
+    expect(up.status).toBe(403);
+  });
+
+  it("settings: invite link → a new viewer signs up; tokens shown once", async () => {
+    const page = await openPage(owner);
+    await page.goto(`${base}/settings`);
+    await page.getByTestId("members").getByText("ada@example.com").waitFor();
+    await page.selectOption('select[aria-label="Invite role"]', "viewer");
+    await page.getByTestId("create-invite").click();
+    const invite = await page.getByTestId("invites").getByTestId("secret-value").inputValue();
+    expect(invite).toContain("/sign-up?invite=");
+    await page.fill('input[aria-label="Token name"]', "collectors");
+    await page.getByTestId("create-token").click();
+    const token = await page.getByTestId("tokens").getByTestId("secret-value").inputValue();
+    expect(token.length).toBeGreaterThan(20);
+    await expect.poll(() => page.getByTestId("token-rows").textContent()).toContain("collectors");
+    expect(await page.getByTestId("token-rows").textContent()).not.toContain(token);
+    await page.screenshot({ path: path.join(shots, "07-settings.png"), fullPage: true });
+    clean(page);
+
+    const ctx = await newContext();
+    const join = await openPage(ctx);
+    await join.goto(invite);
+    expect(await join.locator("h1").textContent()).toBe("Join team default");
+    await join.fill('input[name="email"]', "vic@example.com");
+    await join.fill('input[name="password"]', PASSWORD);
+    await join.click('button[type="submit"]');
+    await join.waitForURL(`${base}/`);
+    expect(await join.getByTestId("user-email").textContent()).toContain("(viewer)");
+    await join.goto(`${base}/p/${slowId}`);
+    await flameReady(join);
+    expect(await join.getByTestId("public-link").count()).toBe(0); // viewers do not share
+    clean(join);
+    await ctx.close();
+  });
+
+  it("team isolation: a user of another team (made by the admin CLI) gets 404 on team A's ids and links", async () => {
+    const out = execFileSync(
+      process.execPath,
+      ["bin/admin.mjs", "user", "create", "bob@example.com", "--team", "beta"],
+      {
+        cwd: APP_DIR,
+        env: {
+          ...process.env,
+          PERFORATOR_DATA_DIR: dataDir,
+          DATABASE_URL: `file:${path.join(dataDir, "perforator.db")}`,
+        },
+        encoding: "utf8",
+      },
+    );
+    const password = out.trim().split("\n").pop()!;
+    expect(out).toContain("created bob@example.com as member of team beta");
+    const ctx = await newContext();
+    const page = await signIn(ctx, "bob@example.com", password);
+    expect(await page.getByTestId("team-name").textContent()).toBe("beta");
+    const res = await page.goto(`${base}/p/${slowId}?q=search_user`);
+    expect(res!.status()).toBe(404);
+    const cookie = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    expect((await fetch(`${base}/api/source?p=${slowId}`, { headers: { cookie } })).status).toBe(404);
+    const explore = await fetch(
+      `${base}/api/source?query=${encodeURIComponent('{service="python.server"}')}&from=now-6h&until=now`,
+      { headers: { cookie } },
+    );
+    expect(explore.status).toBe(200);
+    expect(importProfile(new Uint8Array(await explore.arrayBuffer())).samples.length).toBe(0);
+    // A's public links cannot be revoked by B
+    const links = await fetch(`${base}/api/trpc/share.revoke`, {
+      method: "POST",
+      headers: { cookie, origin: base, "content-type": "application/json" },
+      body: JSON.stringify({ json: { id: publicUrl.split("/s/")[1] } }),
+    });
+    expect(links.status).toBe(404);
+    await ctx.close();
+  });
+});

@@ -1,0 +1,5 @@
+import { Uploader } from "../../../components/uploader";
+
+export default function UploadPage() {
+  return <Uploader />;
+}

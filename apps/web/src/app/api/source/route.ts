@@ -1,0 +1,85 @@
+import { renderStandaloneHtml } from "@perforator/flamegraph/standalone";
+import { toFolded, toPprof } from "@perforator/profile";
+import type { NextRequest } from "next/server";
+import { type Source, sourceFromParams } from "../../../lib/source";
+import { ensureReady, getDatabase } from "../../../server/db";
+import { sessionUser, TEAM_COOKIE } from "../../../server/session";
+import { currentTeam, HttpError, loadSource, shareState } from "../../../server/sources";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+const FORMATS = ["raw", "pprof", "folded", "html"] as const;
+type Format = (typeof FORMATS)[number];
+
+/**
+ * The bytes of a profile or of a merged selection, for the viewer (`format=raw`: the stored body of one profile,
+ * or gzipped pprof of a merge: compact, parsed in the browser) and for downloads (pprof, folded, standalone HTML).
+ * Access: the session's team, or `share=<public link id>` naming what it shows (`side=target|baseline`), nothing else.
+ */
+export async function GET(req: NextRequest): Promise<Response> {
+  try {
+    const database = getDatabase();
+    await ensureReady(database);
+    const db = database.db;
+    if (!db || database.error) throw new HttpError(503, `the database is not available: ${database.error}`);
+    const p = req.nextUrl.searchParams;
+    const format = (p.get("format") ?? "raw") as Format;
+    if (!FORMATS.includes(format)) throw new HttpError(400, `format must be one of ${FORMATS.join(", ")}`);
+
+    let teamId: string;
+    let source: Source | null;
+    let baseline: Source | undefined;
+    const shareId = p.get("share");
+    if (shareId) {
+      const share = await shareState(db, shareId);
+      teamId = share.teamId;
+      const side = p.get("side") ?? "target";
+      source = side === "baseline" ? (share.state.baseline ?? null) : side === "target" ? share.state.target : null;
+      if (!source) throw new HttpError(404, "this link has no such side");
+      if (format === "html" && side === "target") baseline = share.state.baseline;
+    } else {
+      const user = await sessionUser(req.headers, database);
+      if (!user) throw new HttpError(401, "sign in first");
+      teamId = await currentTeam(db, user.id, req.cookies.get(TEAM_COOKIE)?.value);
+      source = sourceFromParams(p);
+      if (!source) throw new HttpError(400, 'say what to read: ?p=<profile id> or ?query={service="…"}&from=&until=');
+      baseline = sourceFromParams(p, "b") ?? undefined;
+    }
+
+    const loaded = await loadSource(db, teamId, source);
+    const headers: Record<string, string> = { "cache-control": "private, no-store" };
+    const attach = (ext: string) => ({ "content-disposition": `attachment; filename="${safe(loaded.name)}.${ext}"` });
+    if (format === "raw") {
+      const bytes = loaded.raw ? await loaded.raw() : toPprof(await loaded.profile());
+      return new Response(bytes as BodyInit, {
+        headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(bytes.length) },
+      });
+    }
+    const profile = await loaded.profile();
+    if (format === "pprof") {
+      const bytes = toPprof(profile);
+      return new Response(bytes as BodyInit, {
+        headers: { ...headers, ...attach("pb.gz"), "content-type": "application/octet-stream" },
+      });
+    }
+    if (format === "folded") {
+      return new Response(toFolded(profile), {
+        headers: { ...headers, ...attach("folded.txt"), "content-type": "text/plain; charset=utf-8" },
+      });
+    }
+    const base = baseline ? await (await loadSource(db, teamId, baseline)).profile() : undefined;
+    const html = renderStandaloneHtml({ title: loaded.name, profile, ...(base ? { baseline: base } : {}) });
+    return new Response(html, {
+      headers: { ...headers, ...attach("html"), "content-type": "text/html; charset=utf-8" },
+    });
+  } catch (err) {
+    if (err instanceof HttpError) return Response.json({ error: err.message }, { status: err.status });
+    console.error("GET /api/source failed:", err);
+    return Response.json({ error: `could not read the profile: ${(err as Error).message}` }, { status: 500 });
+  }
+}
+
+function safe(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 100);
+}

@@ -1,0 +1,90 @@
+import {
+  type Database,
+  getProfile,
+  getShareLink,
+  listMemberships,
+  loadProfile,
+  readProfileBody,
+  renderMerged,
+} from "@perforator/db";
+import type { Profile } from "@perforator/profile";
+import { parseSource, type Source } from "../lib/source";
+import { resolveRange } from "../lib/time";
+import type { ShareState } from "./api/routers/share";
+import { parseQuery } from "./query";
+
+/** An error with the HTTP status to answer and a message the user can act on. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The state of a live (not revoked) share link, or a 404 (missing, revoked and malformed all look the same). */
+export async function shareState(
+  db: Database,
+  id: string,
+): Promise<{ teamId: string; kind: string; state: ShareState }> {
+  const link = await getShareLink(db, id);
+  const raw = link?.state as Partial<ShareState> | undefined;
+  const target = parseSource(raw?.target);
+  if (!link || !target) throw new HttpError(404, "this link does not exist or was revoked");
+  const baseline = raw?.baseline ? parseSource(raw.baseline) : null;
+  return {
+    teamId: link.teamId,
+    kind: link.kind,
+    state: { target, ...(baseline ? { baseline } : {}), view: typeof raw?.view === "string" ? raw.view : "" },
+  };
+}
+
+/** The team a signed-in user is looking at: the selected one if they are a member, else their first. */
+export async function currentTeam(db: Database, userId: string, selected: string | undefined): Promise<string> {
+  const memberships = await listMemberships(db, userId);
+  const team = memberships.find((m) => m.teamId === selected) ?? memberships[0];
+  if (!team) throw new HttpError(403, "you are not a member of any team: ask a team owner for an invite link");
+  return team.teamId;
+}
+
+export interface Loaded {
+  /** Bytes to send as they are stored (a single profile), when the caller wants the original. */
+  raw?: () => Promise<Uint8Array>;
+  profile: () => Promise<Profile>;
+  /** For file names and titles. */
+  name: string;
+}
+
+/** Everything about a source, read within one team; a profile of another team is a 404 like a missing one. */
+export async function loadSource(db: Database, teamId: string, s: Source): Promise<Loaded> {
+  if (s.kind === "profile") {
+    const rec = await getProfile(db, teamId, s.id);
+    if (!rec) throw new HttpError(404, `no profile ${s.id} in this team`);
+    return {
+      raw: () => readProfileBody(db, rec),
+      profile: () => loadProfile(db, rec),
+      name: `${rec.service}-${s.id}`,
+    };
+  }
+  let q: ReturnType<typeof parseQuery>;
+  let r: ReturnType<typeof resolveRange>;
+  try {
+    q = parseQuery(s.selector);
+    r = resolveRange(s.from, s.until);
+  } catch (err) {
+    throw new HttpError(400, (err as Error).message);
+  }
+  if (!q.service) throw new HttpError(400, 'the selector needs a service: {service="NAME"}');
+  return {
+    profile: () =>
+      renderMerged(db, {
+        teamId,
+        service: q.service!,
+        matchers: q.matchers,
+        from: new Date(r.from),
+        until: new Date(r.until),
+      }),
+    name: `${q.service}-merged`,
+  };
+}
