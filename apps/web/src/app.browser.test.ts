@@ -186,6 +186,7 @@ describe.sequential("the web app in Chromium", () => {
       .toBe("UserIDSearchHandler.do_GET");
     const matched = await page.getByTestId("matched").textContent();
     expect(matched).toContain("of zoomed frame");
+    await page.bringToFront(); // the clipboard only takes writes from the focused page
     await page.getByTestId("copy-link").click();
     const url = (await page.getByTestId("copied-url").getAttribute("data-url"))!;
     expect(url).toContain("zoom=");
@@ -283,6 +284,21 @@ describe.sequential("the web app in Chromium", () => {
     expect(first).toContain("search_user");
     expect(first).toContain("−");
     await page.screenshot({ path: path.join(shots, "05-diff.png") });
+
+    // a selector + range as the baseline
+    const q = new URLSearchParams({
+      bquery: '{service="python.server", host="web-2"}',
+      bfrom: "now-6h",
+      buntil: "now",
+      tp: fastId,
+    });
+    await page.goto(`${base}/diff?${q}`);
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="diff-table"] tbody tr')?.textContent?.includes("search_user"),
+    );
+    expect(await page.inputValue('input[aria-label="Baseline (before) selector"]')).toBe(
+      '{service="python.server", host="web-2"}',
+    );
     clean(page);
   });
 
@@ -401,6 +417,28 @@ describe.sequential("the web app in Chromium", () => {
       body: JSON.stringify({ json: { id: publicUrl.split("/s/")[1] } }),
     });
     expect(links.status).toBe(404);
+
+    // Bob replaces the one-time password, then joins team default through an invite while signed in.
+    await page.goto(`${base}/settings`);
+    await page.fill('input[aria-label="Current password"]', password);
+    await page.fill('input[aria-label="New password"]', "bob's own password");
+    await page.click('button:has-text("Change password")');
+    await page.getByText("Password changed").waitFor();
+    const ownerCookie = (await owner.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const created = await fetch(`${base}/api/trpc/team.createInvite`, {
+      method: "POST",
+      headers: { cookie: ownerCookie, origin: base, "content-type": "application/json" },
+      body: JSON.stringify({ json: { role: "member", days: 1 } }),
+    });
+    const invitePath = ((await created.json()) as { result: { data: { json: { path: string } } } }).result.data.json
+      .path;
+    await page.goto(`${base}${invitePath}`);
+    await page.getByTestId("accept-invite").click();
+    await page.waitForURL(`${base}/`);
+    expect(await page.getByTestId("team-switcher").inputValue()).not.toBe("");
+    expect((await page.goto(`${base}/p/${slowId}`))!.status()).toBe(200);
+    await flameReady(page);
+    clean(page);
     await ctx.close();
   });
 });

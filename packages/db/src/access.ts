@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "./database.js";
+import { createTeam, getTeamByName } from "./teams.js";
 
 export type Role = "owner" | "member" | "viewer";
 export const ROLES: readonly Role[] = ["owner", "member", "viewer"];
@@ -33,14 +34,15 @@ export async function countUsers(db: Database): Promise<number> {
   return db.prisma.user.count();
 }
 
-/** The team called `name`, created when missing (two callers at once both get the same team). */
+/** The team called `name`, created when missing (checked like createTeam; two callers at once get one team). */
 export async function ensureTeam(db: Database, name: string): Promise<{ id: string; name: string }> {
-  const found = await db.prisma.team.findUnique({ where: { name } });
+  const found = await getTeamByName(db, name);
   if (found) return found;
   try {
-    return await db.prisma.team.create({ data: { name } });
+    return await createTeam(db, name);
   } catch (err) {
-    if ((err as { code?: string }).code === "P2002") return db.prisma.team.findUniqueOrThrow({ where: { name } });
+    const again = await getTeamByName(db, name);
+    if (again) return again;
     throw err;
   }
 }

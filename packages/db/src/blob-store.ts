@@ -160,6 +160,8 @@ export interface S3BlobStoreOptions {
   prefix?: string;
   /** Passed to the S3 client: endpoint, region, credentials, forcePathStyle. */
   client: S3ClientConfig;
+  /** Keys per ListObjectsV2 page (default 1000, the S3 maximum). */
+  listPageSize?: number;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -175,8 +177,10 @@ export class S3BlobStore implements BlobStore {
   readonly client: S3Client;
   readonly bucket: string;
   readonly prefix: string;
+  private readonly listPageSize: number | undefined;
 
   constructor(opts: S3BlobStoreOptions) {
+    this.listPageSize = opts.listPageSize;
     this.bucket = opts.bucket;
     this.prefix = (opts.prefix ?? "").replace(/^\/+|\/+$/g, "");
     this.client = new S3Client({
@@ -260,7 +264,12 @@ export class S3BlobStore implements BlobStore {
       let page: ListObjectsV2CommandOutput;
       try {
         page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            MaxKeys: this.listPageSize,
+          }),
         );
       } catch (err) {
         throw this.fail("listing profile blobs", err);

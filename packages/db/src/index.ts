@@ -77,3 +77,4 @@ export {
   type VerifiedToken,
   verifyApiToken,
 } from "./teams.js";
+export * from "./volume.js";

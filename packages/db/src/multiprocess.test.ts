@@ -4,12 +4,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "./database.js";
 import { defaultTeamId, listProfiles, listServices } from "./profiles.js";
+import { createTeam } from "./teams.js";
+import { targets, withDb } from "./test-utils/targets.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WRITER = path.join(here, "test-utils", "writer.mjs");
+const IDEMPOTENT_WRITER = path.join(here, "test-utils", "idempotent-writer.mjs");
 const DIST = path.join(here, "..", "dist", "index.js");
 const dir = mkdtempSync(path.join(tmpdir(), "perforator-db-mp-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,4 +46,34 @@ it("four processes migrate and write one SQLite database at once without losing 
   } finally {
     await db.close();
   }
+});
+
+describe.each(targets)("$name", (target) => {
+  // Two ingest replicas receive the same retried uploads at the same moment: the unique index decides.
+  it("two processes storing the same idempotency keys at once store each key once and agree on its id", async () => {
+    await withDb(target, async (db, url) => {
+      await createTeam(db, "racers");
+      const run = promisify(execFile);
+      const dataDir = db.dataDir; // the same blob store as this test's connection
+      const outs = await Promise.all(
+        ["a", "b"].map(async (who) => {
+          const { stdout } = await run(process.execPath, [IDEMPOTENT_WRITER, url, dataDir, "racers", "30", who], {
+            timeout: 120_000,
+          });
+          return JSON.parse(stdout) as { key: string; id: string; created: boolean }[];
+        }),
+      );
+      const [a, b] = outs as [(typeof outs)[0], (typeof outs)[0]];
+      for (let i = 0; i < 30; i++) {
+        expect(a[i]!.id, `k${i}`).toBe(b[i]!.id);
+        expect([a[i]!.created, b[i]!.created].filter(Boolean), `k${i}`).toHaveLength(1);
+      }
+      expect(await db.prisma.profile.count()).toBe(30);
+      // Exactly the winners' bodies are stored: every row's blob reads back, and no loser's blob is left over.
+      const rows = await db.prisma.profile.findMany({ select: { blobKey: true } });
+      const keys: string[] = [];
+      for await (const blob of db.blobs.list()) keys.push(blob.key);
+      expect(keys.sort()).toEqual(rows.map((r) => r.blobKey).sort());
+    });
+  });
 });

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
+import { Logo } from "./logo";
 
 export interface ShellProps {
   user: { email: string; name: string };
@@ -37,11 +38,8 @@ export function AppShell({ user, teams, current, children }: ShellProps) {
     <div className="flex min-h-screen flex-col">
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex h-14 max-w-[1400px] items-center gap-6 px-6">
-          <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight text-slate-900">
-            <span className="grid h-7 w-7 place-items-center rounded-md bg-gradient-to-br from-orange-500 to-rose-600 text-xs font-bold text-white">
-              P
-            </span>
-            Perforator
+          <Link href="/">
+            <Logo />
           </Link>
           <nav className="flex items-center gap-1 text-sm">
             {NAV.map((n) => {

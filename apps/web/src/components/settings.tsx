@@ -51,6 +51,19 @@ function Secret({ label, value }: { label: string; value: string }) {
   );
 }
 
+/** Last cell of a row: the action button, or what already happened ("revoked"). */
+function ActionCell({ done, label, onClick }: { done?: string | null; label: string; onClick: () => void }) {
+  return (
+    <td className={`${td} text-right`}>
+      {done ?? (
+        <button type="button" className={btn} onClick={onClick}>
+          {label}
+        </button>
+      )}
+    </td>
+  );
+}
+
 function Members({ owner, userId }: { owner: boolean; userId: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
@@ -169,11 +182,7 @@ function Invites() {
                     ? "expired"
                     : `expires ${formatDate(i.expiresAt)}`}
               </td>
-              <td className={`${td} text-right`}>
-                <button type="button" className={btn} onClick={() => del.mutate({ id: i.id })}>
-                  Delete
-                </button>
-              </td>
+              <ActionCell label="Delete" onClick={() => del.mutate({ id: i.id })} />
             </tr>
           ))}
         </tbody>
@@ -245,15 +254,11 @@ function Tokens() {
               <td className={td}>{t.scope}</td>
               <td className={td}>{formatDate(t.createdAt)}</td>
               <td className={td}>{t.lastUsedAt ? formatDate(t.lastUsedAt) : "never"}</td>
-              <td className={`${td} text-right`}>
-                {t.revokedAt ? (
-                  "revoked"
-                ) : (
-                  <button type="button" className={btn} onClick={() => revoke.mutate({ id: t.id })}>
-                    Revoke
-                  </button>
-                )}
-              </td>
+              <ActionCell
+                done={t.revokedAt ? "revoked" : null}
+                label="Revoke"
+                onClick={() => revoke.mutate({ id: t.id })}
+              />
             </tr>
           ))}
         </tbody>
@@ -293,19 +298,82 @@ function PublicLinks() {
                 )}
               </td>
               <td className={td}>{formatDate(l.createdAt)}</td>
-              <td className={`${td} text-right`}>
-                {l.revokedAt ? (
-                  "revoked"
-                ) : (
-                  <button type="button" className={btn} onClick={() => revoke.mutate({ id: l.id })}>
-                    Revoke
-                  </button>
-                )}
-              </td>
+              <ActionCell
+                done={l.revokedAt ? "revoked" : null}
+                label="Revoke"
+                onClick={() => revoke.mutate({ id: l.id })}
+              />
             </tr>
           ))}
         </tbody>
       </table>
+    </Section>
+  );
+}
+
+function Account() {
+  const [state, setState] = useState<{ ok?: boolean; message?: string }>({});
+  return (
+    <Section
+      title="Your account"
+      hint="Change the password (e.g. the one-time password the admin command printed)."
+      testId="account"
+    >
+      <form
+        className="flex flex-wrap items-center gap-2 px-4 py-3"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const form = e.currentTarget;
+          const f = new FormData(form);
+          const res = await fetch("/api/auth/change-password", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              currentPassword: f.get("current"),
+              newPassword: f.get("new"),
+              revokeOtherSessions: true,
+            }),
+          });
+          const data = (await res.json().catch(() => ({}))) as { message?: string };
+          if (res.ok) form.reset();
+          setState(
+            res.ok
+              ? { ok: true, message: "Password changed; other sessions were signed out." }
+              : { ok: false, message: data.message ?? `the server answered ${res.status}` },
+          );
+        }}
+      >
+        <input
+          name="current"
+          type="password"
+          required
+          autoComplete="current-password"
+          aria-label="Current password"
+          placeholder="current password"
+          className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+        />
+        <input
+          name="new"
+          type="password"
+          required
+          minLength={8}
+          autoComplete="new-password"
+          aria-label="New password"
+          placeholder="new password (8+ characters)"
+          className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+        />
+        <button type="submit" className={primary}>
+          Change password
+        </button>
+        {state.message ? (
+          <span
+            role={state.ok ? "status" : "alert"}
+            className={`text-sm ${state.ok ? "text-emerald-700" : "text-red-700"}`}
+          >
+            {state.message}
+          </span>
+        ) : null}
+      </form>
     </Section>
   );
 }
@@ -324,6 +392,7 @@ export function Settings({ teamName, role, userId }: { teamName: string; role: s
       {owner ? <Invites /> : null}
       {owner ? <Tokens /> : null}
       <PublicLinks />
+      <Account />
     </div>
   );
 }

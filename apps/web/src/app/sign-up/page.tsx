@@ -1,7 +1,10 @@
 import { countUsers, findInvite } from "@perforator/db";
+import { headers } from "next/headers";
 import Link from "next/link";
+import { AcceptInvite } from "../../components/accept-invite";
 import { AuthCard, AuthForm } from "../../components/auth-form";
 import { ensureReady, getDatabase } from "../../server/db";
+import { sessionUser } from "../../server/session";
 import { DEFAULT_TEAM } from "../../server/teams";
 
 export const dynamic = "force-dynamic";
@@ -50,6 +53,21 @@ export default async function SignUp({ searchParams }: { searchParams: Promise<{
             Sign in
           </Link>
         </p>
+      </AuthCard>
+    );
+  }
+  const user = await sessionUser(await headers(), database);
+  if (user) {
+    return (
+      <AuthCard
+        title={`Join team ${found.teamName}`}
+        subtitle={
+          <>
+            Signed in as {user.email}. You were invited as <b>{found.role}</b>.
+          </>
+        }
+      >
+        <AcceptInvite token={invite!} teamName={found.teamName} />
       </AuthCard>
     );
   }

@@ -1,5 +1,6 @@
 import { getProfile } from "@perforator/db";
 import { notFound, redirect } from "next/navigation";
+import { Logo } from "../../../components/logo";
 import { SharedView } from "../../../components/shared-view";
 import { formatDate, formatTotal } from "../../../lib/format";
 import type { Source } from "../../../lib/source";
@@ -44,10 +45,7 @@ export default async function SharedPage({
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex h-14 max-w-[1400px] items-center gap-3 px-6">
-          <span className="grid h-7 w-7 place-items-center rounded-md bg-gradient-to-br from-orange-500 to-rose-600 text-xs font-bold text-white">
-            P
-          </span>
-          <span className="font-semibold">Perforator</span>
+          <Logo />
           <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900">
             read-only shared link
           </span>

@@ -1,4 +1,5 @@
 import {
+  acceptInvite,
   createApiToken,
   createInvite,
   deleteInvite,
@@ -22,6 +23,13 @@ export const teamRouter = createTRPCRouter({
     const memberships = await listMemberships(ctx.db, ctx.user.id);
     const current = memberships.find((m) => m.teamId === ctx.teamId) ?? memberships[0] ?? null;
     return { user: ctx.user, memberships, current };
+  }),
+
+  /** A signed-in user joins the team of an invite link (single use). */
+  acceptInvite: authedProcedure.input(z.object({ token: z.string().min(1) })).mutation(async ({ ctx, input }) => {
+    const joined = await acceptInvite(ctx.db, input.token, ctx.user.id);
+    if (!joined) throw new TRPCError({ code: "NOT_FOUND", message: "this invite link is expired or was already used" });
+    return joined;
   }),
 
   members: teamProcedure.query(({ ctx }) => listMembers(ctx.db, ctx.team.id)),
