@@ -1,140 +1,228 @@
-// Ingest throughput over real HTTP on loopback, embedded SQLite, one process:
-// `pnpm --filter @perforator/ingest bench` (after build). Writes docs/bench/ingest.md.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// Ingest throughput over real HTTP on loopback: `pnpm --filter @perforator/ingest bench` (after build).
+// Spawns dist/main.js (as deployed: its own process, compactor on), uploads realistic gzipped pprof
+// (~48 KB, ~1,900 distinct stacks) from N concurrent keep-alive clients to POST /api/v1/profiles, on the embedded
+// store and (when DATABASE_URL_TEST is set) PostgreSQL, with 1 and 2 worker processes. Reports profiles/s,
+// p50/p99, the service's RSS and CPU (all its processes, from /proc), and the CPU split by stage from the
+// service's own /metrics (perforator_ingest_stage_seconds). Writes docs/bench/ingest.md.
+// BENCH_UPLOADS (default 1000), BENCH_CLIENTS (default "4,16"), BENCH_WORKERS (default "1,2"), BENCH_CPU_PROF=dir.
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { openDatabase } from "@perforator/db";
-import { ProfileBuilder, toPprof } from "@perforator/profile";
-import { buildApp } from "../dist/app.js";
+import pg from "pg";
+import { realisticPprof } from "../dist/fixtures.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const N = Number(process.env.BENCH_UPLOADS ?? 400);
-
-/** A Python-server-like profile: `stacks` distinct stacks, 20 frames deep. */
-function makeProfile(seed, stacks) {
-  const b = new ProfileBuilder([{ type: "cpu", unit: "nanoseconds" }], {
-    timeNanos: Date.now() * 1e6,
-    durationNanos: 10e9,
-  });
-  const fr = (name, line) => ({ name, file: `/srv/app/${name.split(".")[0]}.py`, line, kind: "python", module: "" });
-  for (let s = 0; s < stacks; s++) {
-    const stack = [];
-    for (let d = 0; d < 20; d++) stack.push(fr(`mod${(s * 7 + d) % 13}.func_${d}_${(s + d + seed) % 31}`, 10 + d));
-    b.addFrames(stack, [((s * 2654435761 + seed) % 97) * 10_101_010 + 10_101_010]);
-  }
-  return b.build();
-}
-
-function folded(p) {
-  return p.samples
-    .map((s) => `${s.stack.map((i) => p.frames[i].name).join(";")} ${s.values[0] / 10_101_010}`)
-    .join("\n");
-}
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../../..");
+const MAIN = path.resolve(here, "../dist/main.js");
+const N = Number(process.env.BENCH_UPLOADS ?? 1000);
+const CLIENTS = (process.env.BENCH_CLIENTS ?? "4,16").split(",").map(Number);
+const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
+const CLK_TCK = 100;
 
 function pct(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-async function run(label, url, bodies, concurrency, contentType) {
+/** The service and its cluster workers: pid and every descendant. */
+function tree(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    for (const t of safeReaddir(`/proc/${out[i]}/task`)) {
+      const kids = safeRead(`/proc/${out[i]}/task/${t}/children`).trim();
+      if (kids) out.push(...kids.split(/\s+/).map(Number));
+    }
+  }
+  return out;
+}
+function safeReaddir(d) {
+  try {
+    return readdirSync(d);
+  } catch {
+    return [];
+  }
+}
+function safeRead(f) {
+  try {
+    return readFileSync(f, "utf8");
+  } catch {
+    return "";
+  }
+}
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const p of pids) {
+    const f = safeRead(`/proc/${p}/stat`).split(") ")[1]?.split(" ");
+    if (f) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / CLK_TCK;
+}
+function rssMiB(pids) {
+  let kb = 0;
+  for (const p of pids) kb += Number(/VmRSS:\s+(\d+)/.exec(safeRead(`/proc/${p}/status`))?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function start(env) {
+  const args = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...args, MAIN], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (c) => {
+      buf += c.toString();
+      const m = /"url":"(http:\/\/[^"]+)"[^\n]*listening/.exec(buf);
+      if (m) resolve(m[1]);
+      if (buf.length > 1e6) buf = buf.slice(-1e5);
+    });
+    child.on("exit", (code) => reject(new Error(`ingest exited (${code}) before listening:\n${buf}`)));
+  });
+  child.stdout.resume();
+  return { child, url };
+}
+
+async function stop(child) {
+  const done = new Promise((r) => child.on("exit", r));
+  child.kill("SIGTERM");
+  await done;
+}
+
+async function stageSums(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = {};
+  for (const m of text.matchAll(/perforator_ingest_stage_seconds_(sum|count)\{stage="(\w+)"\} ([\d.e+-]+)/g)) {
+    out[m[2]] ??= {};
+    out[m[2]][m[1]] = Number(m[3]);
+  }
+  return out;
+}
+
+async function load(url, token, bodies, concurrency, tag) {
   const lat = [];
   let next = 0;
+  let errors = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < bodies.length) {
-        const body = bodies[next++];
+        const i = next++;
         const s = performance.now();
-        const r = await fetch(url, { method: "POST", body, headers: { "content-type": contentType } });
-        if (r.status !== 200) throw new Error(`${label}: HTTP ${r.status} ${await r.text()}`);
+        const r = await fetch(`${url}/api/v1/profiles?service=bench.${tag}&label=i:${i % 50}`, {
+          method: "POST",
+          body: bodies[i],
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+        });
         await r.arrayBuffer();
+        if (r.status !== 201) {
+          if (errors++ < 3) console.error(`${tag}: HTTP ${r.status}`);
+          continue;
+        }
         lat.push(performance.now() - s);
       }
     }),
   );
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
-  const bytes = bodies.reduce((n, b) => n + b.length, 0) / bodies.length;
-  return {
-    label,
-    n: bodies.length,
-    concurrency,
-    bytes,
-    rate: bodies.length / secs,
-    p50: pct(lat, 0.5),
-    p99: pct(lat, 0.99),
-  };
+  return { n: lat.length, errors, secs, rate: lat.length / secs, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
 }
 
-const loadAvg = loadavg()[0].toFixed(1);
-const dir = mkdtempSync(path.join(tmpdir(), "perforator-ingest-bench-"));
-const db = openDatabase({ url: `file:${path.join(dir, "bench.db")}`, dataDir: dir });
-await db.migrate();
-const app = buildApp({ db });
-const address = await app.listen({ host: "127.0.0.1", port: 0 });
+console.log(`generating ${N} distinct profiles…`);
+const bodies = Array.from({ length: N }, (_, i) => realisticPprof(1000 + i));
+const avgKiB = bodies.reduce((n, b) => n + b.length, 0) / N / 1024;
+const warm = Array.from({ length: 40 }, (_, i) => realisticPprof(900_000 + i));
+
+const backends = [{ name: "embedded (SQLite + files)", env: {} }];
+const pgUrl = process.env.DATABASE_URL_TEST?.trim();
+if (pgUrl) backends.push({ name: "PostgreSQL + files", pg: pgUrl });
+
 const rows = [];
-try {
-  const foldedBodies = Array.from({ length: N }, (_, i) => Buffer.from(folded(makeProfile(i, 200))));
-  const pprofBodies = Array.from({ length: N }, (_, i) => Buffer.from(toPprof(makeProfile(i + N, 200))));
-  // Warm up (JIT, SQLite page cache) without counting.
-  await run("warmup", `${address}/ingest?name=warm&format=folded`, foldedBodies.slice(0, 30), 1, "text/plain");
-  rows.push(
-    await run(
-      "folded, 200 stacks",
-      `${address}/ingest?name=bench.folded.cpu&format=folded`,
-      foldedBodies,
-      1,
-      "text/plain",
-    ),
-  );
-  rows.push(
-    await run(
-      "pprof.gz, 200 stacks",
-      `${address}/ingest?name=bench.pprof&format=pprof`,
-      pprofBodies,
-      1,
-      "application/octet-stream",
-    ),
-  );
-  rows.push(
-    await run(
-      "pprof.gz, 200 stacks",
-      `${address}/ingest?name=bench.pprof4&format=pprof`,
-      pprofBodies.map((b) => Buffer.concat([b])),
-      4,
-      "application/octet-stream",
-    ),
-  );
-} finally {
-  await app.close();
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
+for (const backend of backends) {
+  for (const workers of WORKERS) {
+    for (const clients of CLIENTS) {
+      const dir = mkdtempSync(path.join(tmpdir(), "perforator-ingest-bench-"));
+      let schema;
+      const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", PERFORATOR_DATA_DIR: dir, LOG_LEVEL: "warn" };
+      env.PERFORATOR_WORKERS = String(workers);
+      delete env.DATABASE_URL;
+      if (backend.pg) {
+        schema = `bench_${randomBytes(4).toString("hex")}`;
+        const u = new URL(backend.pg);
+        u.searchParams.set("schema", schema);
+        env.DATABASE_URL = u.toString();
+      }
+      const { child, url } = await start(env);
+      try {
+        const token = readFileSync(path.join(dir, "ingest-token"), "utf8").trim();
+        await load(url, token, warm, clients, "warm"); // JIT, page cache, pools
+        const pids = tree(child.pid);
+        const before = await stageSums(url);
+        const cpu0 = cpuSeconds(pids);
+        const la = loadavg()[0];
+        const r = await load(url, token, bodies, clients, `w${workers}c${clients}`);
+        const cpu = cpuSeconds(tree(child.pid)) - cpu0;
+        const after = await stageSums(url);
+        const stage = (s) =>
+          after[s] ? ((after[s].sum - (before[s]?.sum ?? 0)) / (after[s].count - (before[s]?.count ?? 0))) * 1000 : NaN;
+        const row = {
+          backend: backend.name,
+          workers,
+          clients,
+          ...r,
+          rss: rssMiB(tree(child.pid)),
+          cpuMs: (cpu / r.n) * 1000,
+          inflate: stage("inflate"),
+          parse: stage("parse"),
+          store: stage("store"),
+          load: la,
+        };
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      } finally {
+        await stop(child);
+        rmSync(dir, { recursive: true, force: true });
+        if (schema) {
+          const c = new pg.Client({ connectionString: backend.pg });
+          await c.connect();
+          await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await c.end();
+        }
+      }
+    }
+  }
 }
 
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
 const table = rows
   .map(
     (r) =>
-      `| ${r.label} | ${(r.bytes / 1024).toFixed(1)} KiB | ${r.concurrency} | ${r.n} | ${r.rate.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,
+      `| ${r.backend} | ${r.workers} | ${r.clients} | ${r.n}${r.errors ? ` (+${r.errors} errors)` : ""} | ${r.rate.toFixed(0)} | ${f1(r.p50)} | ${f1(r.p99)} | ${r.rss.toFixed(0)} | ${f1(r.cpuMs)} | ${f1(r.inflate)} / ${f1(r.parse)} / ${f1(r.store)} | ${r.load.toFixed(1)} |`,
   )
   .join("\n");
-const md = `## ingest (apps/ingest)
+const generated = `## ingest (apps/ingest)
 
-\`pnpm --filter @perforator/ingest bench\` (after \`pnpm build\`): \`POST /ingest\` over real HTTP on 127.0.0.1, one ingest
-process, embedded SQLite (WAL) + file blobs in a temp dir; each upload is parsed, its blob written and its metadata
-inserted. ${cpus().length} CPUs, Node ${process.versions.node}, 1-minute load average ${loadAvg} when it started (other work on
-the machine slows every number), measured ${new Date().toISOString().slice(0, 10)}.
+\`pnpm --filter @perforator/ingest bench\` (after \`pnpm build\`; set \`DATABASE_URL_TEST\` for the PostgreSQL rows):
+\`POST /api/v1/profiles\` over real HTTP on 127.0.0.1 to a spawned \`dist/main.js\` (compactor on), ${N} distinct
+realistic gzipped pprof uploads (${avgKiB.toFixed(1)} KiB each, ~1,900 distinct stacks of 10–20 frames) per row from N
+concurrent keep-alive clients, after 40 warm-up uploads. Workers = \`PERFORATOR_WORKERS\` (node:cluster processes sharing
+the port). RSS and CPU cover every process of the service (from /proc); CPU ms is per profile; the split is the
+service's own \`perforator_ingest_stage_seconds\` (wall time per stage: gunzip / decode into the profile model / store =
+function summary + hash + compressed blob + rows). ${cpus().length} CPUs, Node ${process.versions.node}, measured
+${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC; load = 1-minute load average when the row started (other
+work on the machine slows every number). Target: ≥ 500 profiles/s with p99 ≤ 100 ms.
 
-| upload | body | clients | uploads | uploads/s | p50 ms | p99 ms |
-|---|---|---|---|---|---|---|
+| store | workers | clients | uploads | profiles/s | p50 ms | p99 ms | RSS MiB | CPU ms/profile | inflate / parse / store ms | load |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${table}
 `;
 const docPath = path.join(root, "docs", "bench", "ingest.md");
-writeFileSync(docPath, md);
+const MARK = "<!-- notes below are kept across reruns -->";
+const old = safeRead(docPath);
+const notes = old.includes(MARK) ? old.slice(old.indexOf(MARK)) : `${MARK}\n`;
+writeFileSync(docPath, `${generated}\n${notes}`);
 try {
-  // Keep the report in the repository's formatting (biome formats Markdown tables too).
   execFileSync(path.join(root, "node_modules", ".bin", "biome"), ["format", "--write", docPath], { stdio: "ignore" });
 } catch {
   console.warn("biome format failed on docs/bench/ingest.md; run `pnpm exec biome format --write` on it");
 }
-console.log(md);
+console.log(generated);

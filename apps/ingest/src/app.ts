@@ -1,76 +1,135 @@
-import { type Database, saveProfile } from "@perforator/db";
-import { importProfile, type Profile, parseFolded, totalValue } from "@perforator/profile";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { MAX_BODY_BYTES } from "./config.js";
-import { boundaryOf, parseMultipart } from "./multipart.js";
-import { BadRequest, parseAppName, parseFormat, parsePositive, parseTime } from "./pyroscope.js";
+import rateLimit from "@fastify/rate-limit";
+import type { Database } from "@perforator/db";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
+import { authenticate, type Principal, requireScope, type VerifyToken } from "./auth.js";
+import { HttpError, MAX_BODY_BYTES, MAX_INFLATED_BYTES, mib } from "./limits.js";
+import { createMetrics, type IngestMetrics } from "./metrics.js";
+import { registerPyroscope } from "./routes/pyroscope.js";
+import { registerRead } from "./routes/read.js";
+import { registerUpload } from "./routes/upload.js";
+import { storeSize, verifyToken } from "./store.js";
 
-export const VERSION = "0.1.0";
-/** Largest accepted size of a gzipped body once inflated. */
-export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+export const VERSION = "0.2.0";
 
 export interface AppOptions {
   db: Database;
   logger?: FastifyServerOptions["logger"];
+  /** Largest request body (default 16 MiB). */
   bodyLimit?: number;
+  /** Largest profile once a gzip body is inflated (default 256 MiB). */
+  maxInflatedBytes?: number;
+  /** The web app's origin: upload answers link to `${webUrl}/p/<id>`. */
+  webUrl?: string;
+  /** Requests per token per window (default 60,000 per minute). */
+  rateLimit?: { max: number; windowMs: number };
+  /** Replaces the database token check (tests). */
+  verifyToken?: VerifyToken;
 }
 
-interface IngestQuery {
-  name?: string;
-  from?: string;
-  until?: string;
-  format?: string;
-  sampleRate?: string;
-  spyName?: string;
-  units?: string;
-  aggregationType?: string;
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Principal;
+    /** Detected format of an upload, for the metrics. */
+    uploadFormat?: string;
+  }
 }
 
-const ingestQuerySchema = {
-  type: "object",
-  properties: Object.fromEntries(
-    ["name", "from", "until", "format", "sampleRate", "spyName", "units", "aggregationType"].map((k) => [
-      k,
-      { type: "string", maxLength: 4096 },
-    ]),
-  ),
-} as const;
+/** What the upload/read route modules need from the app. */
+export interface RouteContext {
+  db: Database;
+  webUrl: string;
+  maxInflatedBytes: number;
+  metrics: IngestMetrics;
+  /**
+   * onRequest hook: authenticates the request (401), checks the scope (403) and sets `req.principal`,
+   * before the body is read.
+   */
+  auth: (scope?: "ingest") => (req: FastifyRequest) => Promise<void>;
+  /** Route config that applies the per-token rate limit. */
+  rateLimited: { rateLimit: { max: number; timeWindow: number } };
+}
 
-function mib(n: number): string {
-  return `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+/** The request URL with any `token=` query parameter masked, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/gi, "$1***");
 }
 
 export function buildApp(opts: AppOptions): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? MAX_BODY_BYTES;
+  // Tokens may come in the query string (`?token=`): the request serializer masks them in logs.
+  const logger =
+    opts.logger && typeof opts.logger === "object" && !("child" in opts.logger)
+      ? {
+          ...opts.logger,
+          serializers: {
+            req: (r: { method: string; url: string; ip?: string }) => ({
+              method: r.method,
+              url: redactUrl(r.url),
+              remoteAddress: r.ip,
+            }),
+          },
+        }
+      : (opts.logger ?? false);
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger,
     bodyLimit,
     // On close, drop idle keep-alive connections at once; requests in flight still finish.
     forceCloseConnections: "idle",
     return503OnClosing: true,
   });
   const { db } = opts;
+  const metrics = createMetrics(() => storeSize(db));
+  // verifyApiToken caches verified tokens for a moment (TOKEN_CACHE_MS in @perforator/db): no query per upload.
+  const verify = opts.verifyToken ?? ((t: string) => verifyToken(db, t));
 
   // Profiles arrive as raw bytes whatever the Content-Type says (text/plain, application/octet-stream,
   // binary/octet-stream, multipart/form-data, or none at all): buffer them, parse in the route.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
+  const reject = (req: FastifyRequest, reply: FastifyReply, status: number, reason: string, error: string) => {
+    metrics.rejects.inc({ reason });
+    req.log.info({ status, reason }, error);
+    return reply.code(status).send({ error });
+  };
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      return reply.code(413).send({
-        error: `profile upload is larger than ${mib(bodyLimit)}: send shorter profiles (e.g. upload every 10 s instead of every minute)`,
-      });
+      return reject(
+        req,
+        reply,
+        413,
+        "body_too_large",
+        `the upload is larger than ${mib(bodyLimit)}: send shorter profiles (e.g. upload every 10 s instead of every minute)`,
+      );
     }
-    if (err instanceof BadRequest) return reply.code(400).send({ error: err.message });
-    if (err.validation) return reply.code(400).send({ error: `invalid request: ${err.message}` });
-    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+    if (err instanceof HttpError) return reject(req, reply, err.statusCode, err.reason, err.message);
+    if (err.validation) return reject(req, reply, 400, "bad_request", `invalid request: ${err.message}`);
+    if (err.statusCode === 429) return reject(req, reply, 429, "rate_limited", err.message);
+    if (err.statusCode && err.statusCode < 500) return reject(req, reply, err.statusCode, "bad_request", err.message);
     req.log.error({ err }, "request failed");
-    return reply.code(500).send({ error: `internal error while handling ${req.method} ${req.url}: ${err.message}` });
+    return reply
+      .code(500)
+      .send({ error: `internal error while handling ${req.method} ${redactUrl(req.url)}: ${err.message}` });
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: `no route ${req.method} ${req.url}: try POST /ingest, GET /healthz, GET /readyz` }),
+    reply.code(404).send({
+      error: `no route ${req.method} ${redactUrl(req.url)}: see GET /api/v1/profiles, POST /api/v1/profiles, GET /api/v1/render, POST /ingest, /healthz, /readyz, /metrics`,
+    }),
   );
+
+  app.addHook("onResponse", async (req, reply) => {
+    const route = req.routeOptions.url ?? "unknown";
+    metrics.latency.observe({ route, method: req.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (req.method === "POST" && (route === "/api/v1/profiles" || route === "/ingest")) {
+      metrics.uploads.inc({ format: req.uploadFormat ?? "unknown", status: String(reply.statusCode) });
+    }
+  });
 
   app.get("/healthz", async () => ({ status: "ok", version: VERSION }));
 
@@ -82,108 +141,49 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       .send({ status: "not ready", reason: ping.error, db: { kind: db.kind, reachable: ping.reachable } });
   });
 
-  app.post<{ Querystring: IngestQuery; Body: Buffer | undefined }>(
-    "/ingest",
-    { schema: { querystring: ingestQuerySchema } },
-    async (req, reply) => {
-      const q = req.query;
-      const now = new Date();
-      const name = parseAppName(q.name);
-      const format = parseFormat(q.format);
-      const sampleRate = parsePositive(q.sampleRate, "sampleRate", 100);
-      let body = req.body ?? Buffer.alloc(0);
-      let filename = format === "pprof" ? "upload.pb" : "upload.folded";
-      const contentType = req.headers["content-type"] ?? "";
-      if (/^multipart\/form-data/i.test(contentType)) {
-        const parts = parseMultipart(body, boundaryOf(contentType));
-        const part = parts.find((p) => p.name === "profile");
-        if (!part) {
-          throw new BadRequest(
-            `multipart upload has no "profile" field (fields: ${parts.map((p) => p.name).join(", ") || "none"})`,
-          );
-        }
-        body = part.data;
-        if (part.filename) filename = part.filename;
-      }
-      if (body.length === 0) throw new BadRequest(`empty body: send the ${format} profile as the request body`);
-      // gzip records the uncompressed size in its last 4 bytes: refuse decompression bombs before inflating.
-      if (body.length >= 18 && body[0] === 0x1f && body[1] === 0x8b) {
-        const inflated = body.readUInt32LE(body.length - 4);
-        if (inflated > MAX_INFLATED_BYTES) {
-          return reply.code(413).send({
-            error: `gzipped profile inflates to ${mib(inflated)}, more than the ${mib(MAX_INFLATED_BYTES)} limit: send shorter profiles`,
-          });
-        }
-      }
+  app.get("/metrics", async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
 
-      let profile: Profile;
-      try {
-        if (format === "folded") {
-          if (body[0] === 0x1f && body[1] === 0x8b) {
-            throw new Error("the body is gzip-compressed binary; for pprof uploads add format=pprof");
-          }
-          profile = parseFolded(body, {
-            sampleType: { type: name.type ?? "cpu", unit: q.units?.trim() || "samples" },
-            period: 1e9 / sampleRate,
-            filename,
-          });
-        } else {
-          profile = importProfile(body, filename);
-        }
-      } catch (err) {
-        throw new BadRequest(`cannot read the ${format} profile: ${(err as Error).message}`);
-      }
-
-      const st = profile.sampleTypes[profile.defaultSampleType] ?? profile.sampleTypes[0]!;
-      const total = Math.round(totalValue(profile));
-      if (profile.samples.length === 0) {
-        return reply.code(200).send({ stored: false, reason: "the profile has no samples" });
-      }
-
-      // Time range: query parameters first, then what the profile says about itself, then "now".
-      const ownStart = profile.timeNanos > 0 ? new Date(Math.round(profile.timeNanos / 1e6)) : undefined;
-      const until =
-        parseTime(q.until, "until", now) ??
-        (ownStart ? new Date(ownStart.getTime() + Math.round(profile.durationNanos / 1e6)) : now);
-      const from = parseTime(q.from, "from", now) ?? ownStart ?? until;
-      if (from.getTime() > until.getTime()) {
-        throw new BadRequest(`"from" (${from.toISOString()}) is after "until" (${until.toISOString()})`);
-      }
-
-      const labels: Record<string, string> = { ...name.labels };
-      if (q.spyName) labels.spyName = q.spyName;
-      if (q.aggregationType) labels.aggregationType = q.aggregationType;
-      if (q.sampleRate) labels.sampleRate = String(sampleRate);
-      if (name.type) labels.__type__ = name.type;
-
-      const saved = await saveProfile(db, {
-        service: name.service,
-        startTime: from,
-        endTime: until,
-        sampleType: st.type,
-        sampleUnit: st.unit,
-        labels,
-        totalValue: total,
-        sampleCount: profile.samples.length,
-        format,
-        body,
-      });
-      req.log.info(
-        { profileId: saved.id, service: saved.service, bytes: body.length, samples: saved.sampleCount },
-        "profile stored",
-      );
-      return {
-        stored: true,
-        id: saved.id,
-        service: saved.service,
-        sampleType: saved.sampleType,
-        sampleUnit: saved.sampleUnit,
-        totalValue: saved.totalValue.toString(),
-        samples: saved.sampleCount,
-        blobKey: saved.blobKey,
-      };
+  const ctx: RouteContext = {
+    db,
+    webUrl: (opts.webUrl ?? "http://127.0.0.1:3000").replace(/\/+$/, ""),
+    maxInflatedBytes: opts.maxInflatedBytes ?? MAX_INFLATED_BYTES,
+    metrics,
+    auth: (scope) => async (req) => {
+      const p = await authenticate(req, verify);
+      if (scope) requireScope(p, scope);
+      req.principal = p;
     },
-  );
+    rateLimited: {
+      rateLimit: { max: opts.rateLimit?.max ?? 60_000, timeWindow: opts.rateLimit?.windowMs ?? 60_000 },
+    },
+  };
+
+  app.register(async (api) => {
+    await api.register(rateLimit, {
+      global: false,
+      // Runs after the route's own onRequest (authentication), so the key is the token, not the address.
+      keyGenerator: (req) => req.principal?.tokenId ?? req.ip,
+      errorResponseBuilder: (_req, c) => {
+        const err = new Error(
+          `rate limit of ${c.max} requests per ${c.after} for this token exceeded: retry after ${Math.ceil(c.ttl / 1000)} s (Retry-After), or raise PERFORATOR_RATE_LIMIT on the server`,
+        ) as Error & { statusCode: number };
+        err.statusCode = 429;
+        return err;
+      },
+    });
+    registerUpload(api, ctx);
+    registerPyroscope(api, ctx);
+    registerRead(api, ctx);
+  });
 
   return app;
+}
+
+/** The principal of an authenticated request (the route's onRequest hook set it). */
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new Error("internal: route without authentication");
+  return req.principal;
 }

@@ -1,28 +1,68 @@
 #!/usr/bin/env node
 /**
- * perforator ingest server: Pyroscope-compatible `POST /ingest`, `/healthz`, `/readyz`.
- * Migrates the database at startup; on SIGTERM/SIGINT stops accepting connections, lets requests in
- * flight finish, closes the database and exits 0.
+ * perforator ingest server: `/api/v1` upload and read API, Pyroscope's `POST /ingest`, `/healthz`, `/readyz`,
+ * `/metrics`. Migrates the database at startup and, on an empty store, creates team `default` with an ingest
+ * token written to `<data dir>/ingest-token`. Runs the compactor. On SIGTERM/SIGINT stops accepting
+ * connections, lets requests in flight finish, closes the database and exits 0.
+ * PERFORATOR_WORKERS=N serves from N processes (node:cluster) sharing the port and the store.
  */
-import { openDatabase } from "@perforator/db";
+import cluster from "node:cluster";
+import { bootstrap, type Database, openDatabase, startCompactor } from "@perforator/db";
 import { buildApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, type IngestConfig, loadConfig } from "./config.js";
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const db = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-  const app = buildApp({ db, logger: { level: config.logLevel } });
+type Logger = { info: (o: object, m?: string) => void; error: (o: object, m?: string) => void };
+
+function jsonLog(level: number, obj: object, msg?: string): void {
+  process.stdout.write(`${JSON.stringify({ level, time: Date.now(), pid: process.pid, ...obj, msg })}\n`);
+}
+const primaryLog: Logger = { info: (o, m) => jsonLog(30, o, m), error: (o, m) => jsonLog(50, o, m) };
+
+function open(config: IngestConfig): Database {
+  return openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+}
+
+/** Migrates and bootstraps; exits 1 with a message when the store cannot be prepared. */
+async function prepare(db: Database, log: Logger): Promise<void> {
   try {
     const m = await db.migrate();
-    app.log.info({ db: db.url, kind: db.kind, applied: m.applied }, "database ready");
+    log.info({ db: db.url, kind: db.kind, applied: m.applied }, "database ready");
+    const boot = await bootstrap(db, db.dataDir);
+    if (boot.created) {
+      log.info(
+        { tokenFile: boot.tokenFile, team: "default" },
+        `first start: created team "default" and an ingest token, written to ${boot.tokenFile} (mode 0600); collectors send it as "Authorization: Bearer <token>"`,
+      );
+    }
   } catch (err) {
-    app.log.fatal(
-      { err, db: db.url },
-      `cannot prepare the ${db.kind} database at ${db.url}: ${(err as Error).message}. Check DATABASE_URL / PERFORATOR_DATA_DIR.`,
+    log.error(
+      { err: { message: (err as Error).message, stack: (err as Error).stack }, db: db.url },
+      `cannot prepare the ${db.kind} database at ${db.url}: ${(err as Error).message}. Check DATABASE_URL / PERFORATOR_DATA_DIR / PERFORATOR_BLOB_URL.`,
     );
     await db.close();
     process.exit(1);
   }
+}
+
+function runCompactor(db: Database, log: Logger): () => Promise<void> {
+  const c = startCompactor(db, {
+    onError: (err: unknown) => log.error({ err: { message: (err as Error).message } }, "compactor pass failed"),
+  });
+  return () => c.stop();
+}
+
+async function serveWorker(config: IngestConfig, opts: { prepare: boolean; compactor: boolean }): Promise<void> {
+  const db = open(config);
+  const app = buildApp({
+    db,
+    logger: { level: config.logLevel },
+    webUrl: config.webUrl,
+    rateLimit: { max: config.rateLimit, windowMs: config.rateWindowMs },
+    bodyLimit: config.bodyLimit,
+  });
+  const log: Logger = { info: (o, m) => app.log.info(o, m), error: (o, m) => app.log.error(o, m) };
+  if (opts.prepare) await prepare(db, log);
+  const stopCompactor = opts.compactor ? runCompactor(db, log) : async () => {};
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -39,6 +79,7 @@ async function main(): Promise<void> {
     timer.unref();
     try {
       await app.close();
+      await stopCompactor();
       await db.close();
       clearTimeout(timer);
       process.exit(0);
@@ -65,6 +106,53 @@ async function main(): Promise<void> {
     await db.close();
     process.exit(1);
   }
+}
+
+/** N workers share the port (node:cluster); this process prepares the store, runs the compactor, relays signals. */
+async function servePrimary(config: IngestConfig): Promise<void> {
+  const db = open(config);
+  await prepare(db, primaryLog);
+  const stopCompactor = config.compactor ? runCompactor(db, primaryLog) : async () => {};
+  let stopping = false;
+  let announced = false;
+  const fork = () => cluster.fork({ PERFORATOR_CLUSTER_WORKER: "1" });
+  for (let i = 0; i < config.workers; i++) fork();
+  cluster.on("listening", (_w, addr) => {
+    if (announced) return;
+    announced = true;
+    const url = `http://${addr.address ?? config.host}:${addr.port}`;
+    primaryLog.info(
+      { url, workers: config.workers },
+      `perforator ingest listening on ${url} (${config.workers} workers)`,
+    );
+  });
+  cluster.on("exit", (w, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        void stopCompactor()
+          .then(() => db.close())
+          .then(() => process.exit(0));
+      }
+      return;
+    }
+    primaryLog.error({ worker: w.process.pid, code, signal }, "worker exited: starting another");
+    fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    primaryLog.info({}, `${signal}: shutting down ${config.workers} workers (requests in flight finish)`);
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (cluster.isPrimary && config.workers > 1) return servePrimary(config);
+  const worker = !cluster.isPrimary;
+  await serveWorker(config, { prepare: !worker, compactor: !worker && config.compactor });
 }
 
 main().catch((err: unknown) => {

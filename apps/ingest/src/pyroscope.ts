@@ -3,10 +3,9 @@
  * `app.name.cpu{key=value,key2=value2}`.
  */
 
-export class BadRequest extends Error {
-  override name = "BadRequest";
-  readonly statusCode = 400;
-}
+import { BadRequest } from "./limits.js";
+
+export { BadRequest };
 
 /** Suffixes Pyroscope clients append to the app name to say which profile type the upload is. */
 const TYPE_SUFFIXES = [
