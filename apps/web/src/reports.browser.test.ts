@@ -158,6 +158,7 @@ describe.sequential("reports and the dashboard in Chromium", () => {
   it("members edit title, Markdown notes (no raw HTML) and figures; the comparison stays frozen", async () => {
     const page = await openPage(owner);
     await page.goto(`${base}${reportPath}`);
+    await flameReady(page);
     await page.getByTestId("report-edit").click();
     await page.fill(
       'textarea[aria-label="Notes"]',
@@ -183,6 +184,7 @@ describe.sequential("reports and the dashboard in Chromium", () => {
   it("a public link opens in a fresh context without a session: read-only, table, flamegraph drawn and searchable", async () => {
     const page = await openPage(owner);
     await page.goto(`${base}${reportPath}`);
+    await flameReady(page); // hydrated: the button's handler is attached
     await page.getByTestId("report-public-link").click();
     const link = page.getByTestId("report-link").locator("a");
     await link.waitFor();
@@ -213,6 +215,7 @@ describe.sequential("reports and the dashboard in Chromium", () => {
   it("Export HTML is one file that opens from file:// with no network, flamegraph working", async () => {
     const page = await openPage(owner);
     await page.goto(`${base}${reportPath}`);
+    await flameReady(page);
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("report-export").click()]);
     const file = path.join(dataDir, "report.html");
     await download.saveAs(file);
@@ -242,6 +245,7 @@ describe.sequential("reports and the dashboard in Chromium", () => {
   it("revoking the public link makes it a 404", async () => {
     const page = await openPage(owner);
     await page.goto(`${base}${reportPath}`);
+    await flameReady(page);
     await page.getByTestId("revoke-report-link").click();
     await page.getByTestId("report-link").waitFor({ state: "detached" });
     const anon = await browser.newContext();
