@@ -1,36 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensureTeam } from "./access.js";
 import { dashboard } from "./dashboard.js";
-import { type Database, openDatabase } from "./database.js";
+import type { Database } from "./database.js";
 import { saveProfile } from "./profiles.js";
+import { notePostgresSkipped, targets, withDb } from "./test-utils/targets.js";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), "perforator-dash-"));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const targets: { name: string; url: () => string }[] = [
-  { name: "sqlite", url: () => `file:${path.join(tempDir(), "d.db")}` },
-];
-if (process.env.DATABASE_URL_TEST) {
-  targets.push({
-    name: "postgres",
-    url: () => {
-      const u = new URL(process.env.DATABASE_URL_TEST!);
-      u.searchParams.set("schema", `dash_${randomBytes(5).toString("hex")}`);
-      return u.toString();
-    },
-  });
-}
+notePostgresSkipped();
 
 const HOUR = 3600_000;
 const T0 = Date.UTC(2026, 10, 20, 0, 0, 0);
@@ -73,10 +48,7 @@ async function put(
 
 describe.each(targets)("dashboard on $name", (target) => {
   it("per service: last upload, bucketed volume, top by self, and what moved against the previous window", async () => {
-    const url = target.url();
-    const db = openDatabase({ url, dataDir: tempDir() });
-    await db.migrate();
-    try {
+    await withDb(target, async (db) => {
       const team = await ensureTeam(db, "alpha");
       const other = await ensureTeam(db, "beta");
       // Previous window [T0, T0+2h): the linear search dominates.
@@ -140,11 +112,6 @@ describe.each(targets)("dashboard on $name", (target) => {
       await expect(dashboard(db, { teamId: team.id, from: new Date(T0), until: new Date(T0) })).rejects.toThrow(
         /must end after it starts/,
       );
-    } finally {
-      if (db.kind === "postgres") {
-        await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${new URL(url).searchParams.get("schema")}" CASCADE`);
-      }
-      await db.close();
-    }
+    });
   });
 });

@@ -1,11 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createPasswordUser, ensureTeam, revokeShareLink } from "./access.js";
-import { type Database, openDatabase } from "./database.js";
+import type { Database } from "./database.js";
 import { saveProfile } from "./profiles.js";
 import {
   createReport,
@@ -22,30 +18,9 @@ import {
   readReportBodies,
   updateReport,
 } from "./reports.js";
+import { notePostgresSkipped, targets, withDb } from "./test-utils/targets.js";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), "perforator-reports-"));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const targets: { name: string; url: () => string }[] = [
-  { name: "sqlite", url: () => `file:${path.join(tempDir(), "r.db")}` },
-];
-if (process.env.DATABASE_URL_TEST) {
-  targets.push({
-    name: "postgres",
-    url: () => {
-      const u = new URL(process.env.DATABASE_URL_TEST!);
-      u.searchParams.set("schema", `rep_${randomBytes(5).toString("hex")}`);
-      return u.toString();
-    },
-  });
-}
+notePostgresSkipped();
 
 const moved: MovedFunction[] = [
   {
@@ -71,21 +46,6 @@ const moved: MovedFunction[] = [
 ];
 
 describe.each(targets)("reports on $name", (target) => {
-  async function withDb(fn: (db: Database) => Promise<void>) {
-    const url = target.url();
-    const db = openDatabase({ url, dataDir: tempDir() });
-    await db.migrate();
-    try {
-      await fn(db);
-    } finally {
-      if (db.kind === "postgres") {
-        const schema = new URL(url).searchParams.get("schema")!;
-        await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      }
-      await db.close();
-    }
-  }
-
   async function setup(db: Database) {
     const team = await ensureTeam(db, "alpha");
     const other = await ensureTeam(db, "beta");
@@ -101,7 +61,7 @@ describe.each(targets)("reports on $name", (target) => {
       sampleCount: 1,
       format: "folded",
       body: new TextEncoder().encode("a;b 1\n"),
-    } as Parameters<typeof saveProfile>[1]);
+    });
     const input: NewReport = {
       teamId: team.id,
       service: "demo-server",
@@ -119,7 +79,7 @@ describe.each(targets)("reports on $name", (target) => {
   }
 
   it("creates, reads, freezes bodies, lists, edits and deletes within one team", () =>
-    withDb(async (db) => {
+    withDb(target, async (db) => {
       const { team, other, user, input } = await setup(db);
       const r = await createReport(db, input);
       expect(r.slug).toMatch(/^[A-Za-z0-9_-]{22}$/); // 16 random bytes, base64url
@@ -172,7 +132,7 @@ describe.each(targets)("reports on $name", (target) => {
     }));
 
   it("rejects bad input with a message and stores nothing", () =>
-    withDb(async (db) => {
+    withDb(target, async (db) => {
       const { team, input } = await setup(db);
       await expect(createReport(db, { ...input, title: "  " })).rejects.toThrow(/needs a title/);
       await expect(createReport(db, { ...input, title: "t".repeat(REPORT_LIMITS.title + 1) })).rejects.toThrow(
@@ -196,7 +156,7 @@ describe.each(targets)("reports on $name", (target) => {
     }));
 
   it("public links: read-only lookup, revocable, scoped to their report, gone with it", () =>
-    withDb(async (db) => {
+    withDb(target, async (db) => {
       const { team, user, input } = await setup(db);
       const r = await createReport(db, input);
       const other = await createReport(db, { ...input, title: "other" });
