@@ -268,6 +268,8 @@ describe.sequential("reports and the dashboard in Chromium", () => {
     const change = demo.locator('[data-testid="change-row"][data-fn="search_user"]');
     expect(await change.textContent()).toContain("90.0% → 1.7%");
     expect(await page.getByTestId("recent-reports").textContent()).toContain("Dict lookup instead of a linear search");
+    expect(await demo.getByTestId("service-reports").textContent()).toContain("Dict lookup instead of a linear search");
+    expect(await page.locator('[data-service="api"] [data-testid="service-reports"]').count()).toBe(0);
     const href = (await change.getAttribute("href"))!;
     const q = new URL(href, base).searchParams;
     // This week vs the week before, as absolute epoch ms, both sides the service's selector.

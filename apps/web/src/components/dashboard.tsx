@@ -46,7 +46,17 @@ function cpuLabel(s: ServiceDashboard, bucketMs: number): { values: number[]; te
   return { values: cores, text: `${avg >= 0.1 ? avg.toFixed(2) : avg.toFixed(3)} cores avg` };
 }
 
-function ServiceCard({ s, d, previous }: { s: ServiceDashboard; d: Dashboard; previous: string }) {
+function ServiceCard({
+  s,
+  d,
+  previous,
+  reports,
+}: {
+  s: ServiceDashboard;
+  d: Dashboard;
+  previous: string;
+  reports: ReportSummary[];
+}) {
   const cpu = cpuLabel(s, d.bucketMs);
   return (
     <section
@@ -137,15 +147,38 @@ function ServiceCard({ s, d, previous }: { s: ServiceDashboard; d: Dashboard; pr
           )}
         </div>
       </div>
+      {reports.length > 0 ? (
+        <div
+          className="flex flex-wrap gap-x-4 gap-y-1 border-t border-slate-100 px-4 py-2 text-xs"
+          data-testid="service-reports"
+        >
+          <span className="font-semibold uppercase tracking-wide text-slate-500">Reports</span>
+          {reports.slice(0, 3).map((r) => (
+            <Link key={r.id} href={`/r/${r.slug}`} className="text-indigo-700 hover:underline">
+              {r.title}
+            </Link>
+          ))}
+          {reports.length > 3 ? <span className="text-slate-500">and {reports.length - 3} more</span> : null}
+        </div>
+      ) : null}
     </section>
   );
 }
 
-export function DashboardServices({ d, previous }: { d: Dashboard; previous: string }) {
+/** One card per service; `reports` (newest first) are listed on the card of the service they are about. */
+export function DashboardServices({
+  d,
+  previous,
+  reports,
+}: {
+  d: Dashboard;
+  previous: string;
+  reports: ReportSummary[];
+}) {
   return (
     <div className="space-y-4" data-testid="dashboard">
       {d.services.map((s) => (
-        <ServiceCard key={s.id} s={s} d={d} previous={previous} />
+        <ServiceCard key={s.id} s={s} d={d} previous={previous} reports={reports.filter((r) => r.service === s.name)} />
       ))}
     </div>
   );

@@ -45,7 +45,7 @@ export default async function Home({
   const [health, overview, reports, recent] = await Promise.all([
     api.health(),
     api.dashboard.overview({ from: range.from, until: "now" }),
-    api.reports.list({ limit: 8 }),
+    api.reports.list({ limit: 100 }),
     api.profiles.recent({ limit: 10 }),
   ]);
   return (
@@ -73,12 +73,12 @@ export default async function Home({
                 {formatDate(overview.from)} → {formatDate(overview.until)}, compared with {range.previous}
               </span>
             </div>
-            <DashboardServices d={overview} previous={range.previous} />
+            <DashboardServices d={overview} previous={range.previous} reports={reports} />
           </>
         )}
       </div>
       <div className="space-y-6">
-        <RecentReports reports={reports} />
+        <RecentReports reports={reports.slice(0, 8)} />
         <section className="rounded-lg border border-slate-200 bg-white shadow-sm">
           <h2 className="border-b border-slate-100 px-4 py-3 font-semibold">Recent uploads</h2>
           <ul className="divide-y divide-slate-100 text-sm" data-testid="recent-profiles">
