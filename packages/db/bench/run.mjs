@@ -22,21 +22,27 @@ const MIN = 60_000;
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`);
 const rows = [];
 function report(target, op, input, t, note = "") {
-  rows.push({ target, op, input, best: fmt(t.best), median: fmt(t.median), note });
+  const cpu = t.cpu === undefined ? "" : fmt(t.cpu);
+  rows.push({ target, op, input, best: fmt(t.best), median: fmt(t.median), cpu, note });
   console.log(
-    `${target.padEnd(9)} ${op.padEnd(34)} ${input.padEnd(44)} best ${fmt(t.best).padStart(8)} median ${fmt(t.median).padStart(8)}  ${note}`,
+    `${target.padEnd(9)} ${op.padEnd(40)} ${input.padEnd(44)} best ${fmt(t.best).padStart(8)} median ${fmt(t.median).padStart(8)} cpu ${cpu.padStart(8)}  ${note}`,
   );
 }
+/** Wall time best/median of `runs`, and the least process CPU time (user + sys) of one run. */
 async function time(fn, runs) {
   const times = [];
+  let cpu = Number.POSITIVE_INFINITY;
   let result;
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     result = await fn();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1000);
   }
   times.sort((a, b) => a - b);
-  return { best: times[0], median: times[Math.floor(times.length / 2)], result };
+  return { best: times[0], median: times[Math.floor(times.length / 2)], cpu, result };
 }
 const total = (p, vi) => p.samples.reduce((a, s) => a + s.values[vi], 0);
 
@@ -197,7 +203,7 @@ if (!quick) {
     if (i >= 0) history = `\n${old.slice(i)}`;
   } catch {}
   const table = rows
-    .map((r) => `| ${r.target} | ${r.op} | ${r.input} | ${r.best} | ${r.median} | ${r.note} |`)
+    .map((r) => `| ${r.target} | ${r.op} | ${r.input} | ${r.best} | ${r.median} | ${r.cpu} | ${r.note} |`)
     .join("\n");
   writeFileSync(
     doc,
@@ -206,12 +212,13 @@ if (!quick) {
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores), Node ${process.version}; load average at the end ${load}.
 A day of one-minute profiles of one service (${input}, ~${bodyKb} kB pprof.gz each, two hosts alternating) is stored
 with storeProfile, compacted into 1-minute / 10-minute / 1-hour rollups, and merged with renderMerged (the server
-time of \`GET /api/v1/render\`), best and median of 5. Design: [docs/platform-store.md](../platform-store.md).
+time of \`GET /api/v1/render\`): wall time best and median of 5, and the least process CPU time of one run (user +
+sys, includes GC threads). With other work on the box, read the CPU column. Design: [docs/platform-store.md](../platform-store.md).
 
 Rerun: \`pnpm --filter @perforator/db build && DATABASE_URL_TEST=postgresql://postgres:postgres@127.0.0.1:5432/perforator_test pnpm --filter @perforator/db bench\`
 
-| db | operation | input | best | median | notes |
-|---|---|---|---|---|---|
+| db | operation | input | wall best | wall median | CPU | notes |
+|---|---|---|---|---|---|---|
 ${table}
 ${history}`,
   );

@@ -21,7 +21,7 @@ export interface CompactOptions {
   now?: Date;
   /** A window is compacted once it ended this long ago, so uploads for it have arrived (default 15 s). */
   graceMs?: number;
-  /** At most this many profiles go into 1-minute rollups per run (default 5000); the next run continues. */
+  /** At most this many profiles go into 1-minute rollups per run (default 2000); the next run continues. */
   maxProfiles?: number;
   /** How long the lease is held without renewal (default 5 min); a crashed compactor's lease expires. */
   leaseMs?: number;
@@ -54,6 +54,15 @@ async function takeLease(db: Database, holder: string, now: Date, ms: number): P
   const { count } = await db.prisma.lease.updateMany({
     where: { name: LEASE, OR: [{ expiresAt: { lt: now } }, { holder }] },
     data: { holder, expiresAt },
+  });
+  return count === 1;
+}
+
+/** Extends our lease between windows, so a long pass keeps it; false when someone else took it over. */
+async function renewLease(db: Database, holder: string, ms: number): Promise<boolean> {
+  const { count } = await db.prisma.lease.updateMany({
+    where: { name: LEASE, holder },
+    data: { expiresAt: new Date(Date.now() + ms) },
   });
   return count === 1;
 }
@@ -104,7 +113,8 @@ async function commitRollup(
   members: { profileIds?: string[]; childIds?: string[] },
   counts: { profileCount: number; minStart: Date; maxEnd: Date },
 ): Promise<void> {
-  const bytes = encodeRollup(merger.build());
+  // The 1-hour rollups are what a day query reads, ~24 at a time: stored uncompressed (see encodeRollup).
+  const bytes = encodeRollup(merger.build(), { gzip: level < 3600 });
   const blob = await db.blobs.put(bytes);
   try {
     await db.prisma.$transaction(async (tx) => {
@@ -151,7 +161,8 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
   const grace = opts.graceMs ?? 15_000;
   const holder = opts.holder ?? PROCESS_HOLDER;
   const result: CompactResult = { ran: false, rollups: {}, profiles: 0, errors: [] };
-  if (!(await takeLease(db, holder, now, opts.leaseMs ?? 300_000))) return result;
+  const leaseMs = opts.leaseMs ?? 300_000;
+  if (!(await takeLease(db, holder, now, leaseMs))) return result;
   result.ran = true;
   const closed = now.getTime() - grace;
   try {
@@ -172,9 +183,10 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
         format: true,
       },
       orderBy: [{ startTime: "asc" }, { id: "asc" }],
-      take: opts.maxProfiles ?? 5000,
+      take: opts.maxProfiles ?? 2000,
     });
     for (const g of groupBy(rows, (r) => windowStart(r.startTime, base))) {
+      if (!(await renewLease(db, holder, leaseMs))) return result; // taken over: stop, the other one continues
       try {
         const profiles = await Promise.all(g.items.map((r) => loadProfile(db, r)));
         const merger = new ColumnMerger(profiles[0]!.sampleTypes);
@@ -209,6 +221,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
         take: 5000,
       });
       for (const g of groupBy(children, (r) => windowStart(r.windowStart, level))) {
+        if (!(await renewLease(db, holder, leaseMs))) return result;
         try {
           const parts = await Promise.all(g.items.map(async (r) => decodeRollup(await db.blobs.get(r.blobKey))));
           const merger = new ColumnMerger(parts[0]!.header.sampleTypes);

@@ -19,6 +19,7 @@ export {
   startCompactor,
   sweepOrphanBlobs,
 } from "./compactor.js";
+export { type CompactorThread, type CompactorThreadOptions, startCompactorThread } from "./compactor-thread.js";
 export * from "./dashboard.js";
 export {
   type Database,

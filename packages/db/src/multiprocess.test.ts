@@ -77,3 +77,41 @@ describe.each(targets)("$name", (target) => {
     });
   });
 });
+
+it("the compactor thread compacts in the background and stops cleanly", async () => {
+  // Through dist/: the worker thread runs the built module.
+  const dist = (await import(DIST)) as typeof import("./index.js");
+  const { parseFolded } = await import("@perforator/profile");
+  const url = `file:${path.join(dir, "thread.db")}`;
+  const db = dist.openDatabase({ url, dataDir: dir });
+  await db.migrate();
+  const team = await dist.createTeam(db, "t");
+  for (let i = 0; i < 5; i++) {
+    const text = `main;f${i} ${i + 1}\n`;
+    await dist.storeProfile(db, {
+      teamId: team.id,
+      service: "bg",
+      from: new Date(Date.UTC(2026, 10, 25, 0, i)),
+      until: new Date(Date.UTC(2026, 10, 25, 0, i + 1)),
+      profile: parseFolded(text),
+      body: new TextEncoder().encode(text),
+      format: "folded",
+    });
+  }
+  const passes: { profiles: number; rollups: Record<number, number> }[] = [];
+  const thread = dist.startCompactorThread({ url, dataDir: dir, intervalMs: 100, onPass: (r) => passes.push(r) });
+  try {
+    for (let i = 0; i < 200 && !passes.some((p) => p.profiles > 0); i++) await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await thread.stop();
+  }
+  expect(passes.find((p) => p.profiles > 0)).toMatchObject({ profiles: 5, rollups: { 60: 5, 600: 1, 3600: 1 } });
+  const { stats } = await dist.renderMergedWithStats(db, {
+    teamId: team.id,
+    service: "bg",
+    from: new Date(Date.UTC(2026, 10, 25, 0, 0)),
+    until: new Date(Date.UTC(2026, 10, 25, 0, 5)),
+  });
+  expect(stats).toMatchObject({ raw: 0, profiles: 5 });
+  await db.close();
+});

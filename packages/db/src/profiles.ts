@@ -95,6 +95,27 @@ function toRecord(row: ProfileRow): ProfileRecord {
 }
 const withService = { service: { select: { name: true } } } as const;
 
+/** Services this process has seen (team + name → id and labels), so an upload usually skips that query. */
+const knownServices = new WeakMap<Database, Map<string, { id: string; name: string; labels: LabelSet }>>();
+
+/** upsertService through the per-process cache; forget() after a write that failed on the service's key. */
+async function cachedService(db: Database, teamId: string, name: string, labels: LabelSet) {
+  let cache = knownServices.get(db);
+  if (!cache) {
+    cache = new Map();
+    knownServices.set(db, cache);
+  }
+  const k = `${teamId}\u0000${name}`;
+  const hit = cache.get(k);
+  if (hit && Object.entries(labels).every(([l, v]) => hit.labels[l] === v))
+    return { service: hit, forget: () => cache.delete(k) };
+  const s = await upsertService(db, teamId, name, labels);
+  const entry = { id: s.id, name: s.name, labels: { ...(hit?.labels ?? {}), ...labels } };
+  if (cache.size > 10_000) cache.clear();
+  cache.set(k, entry);
+  return { service: entry, forget: () => cache.delete(k) };
+}
+
 /** Creates the service or merges labels into it; two uploads creating the same new service at once both succeed. */
 export async function upsertService(
   db: Database,
@@ -180,6 +201,8 @@ export interface StoreProfileInput {
   format: string;
   /** A retry with the same key (per team) returns the first profile's id and stores nothing. */
   idempotencyKey?: string;
+  /** Functions kept in the summary: the top N by self plus the top N by total (default FUNCTION_SUMMARY_TOP). */
+  functionSummaryTop?: number;
 }
 
 export interface StoreProfileResult {
@@ -241,11 +264,12 @@ export async function storeProfile(db: Database, input: StoreProfileInput): Prom
   let total = 0;
   for (const s of p.samples) total += s.values[vi] ?? 0;
   const fns = profileTopFunctions(p, { valueIndex: vi });
+  const top = Math.max(0, Math.floor(input.functionSummaryTop ?? FUNCTION_SUMMARY_TOP));
   const keep = new Set([
-    ...[...fns].sort((a, b) => b.self - a.self).slice(0, FUNCTION_SUMMARY_TOP),
-    ...[...fns].sort((a, b) => b.total - a.total).slice(0, FUNCTION_SUMMARY_TOP),
+    ...[...fns].sort((a, b) => b.self - a.self).slice(0, top),
+    ...[...fns].sort((a, b) => b.total - a.total).slice(0, top),
   ]);
-  const service = await upsertService(db, teamId, input.service, input.serviceLabels ?? {});
+  const { service, forget } = await cachedService(db, teamId, input.service, input.serviceLabels ?? {});
   const type = p.sampleTypes[vi]!;
 
   const blob = await db.blobs.put(stored);
@@ -290,6 +314,7 @@ export async function storeProfile(db: Database, input: StoreProfileInput): Prom
     });
     id = row.id;
   } catch (err) {
+    forget(); // the service may have been deleted meanwhile: look it up again next time
     if (blob.created) await releaseBlob(db, blob.key, stored).catch(() => {});
     if (key !== undefined && isUniqueViolation(err)) {
       const first = await db.prisma.profile.findUnique({

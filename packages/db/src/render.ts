@@ -41,7 +41,7 @@ export interface RenderStats {
   rollups: Record<number, number>;
   /** Profiles parsed from their bodies because no usable rollup held them. */
   raw: number;
-  /** Milliseconds spent in the database, reading blobs, and merging. */
+  /** Milliseconds spent in the database, waiting for blobs (read + decode, overlapped with merging), and merging. */
   dbMs: number;
   blobMs: number;
   mergeMs: number;
@@ -64,20 +64,6 @@ function emptyProfile(sampleType: string | undefined): Profile {
     periodType: { type: sampleType ?? "samples", unit: "count" },
     meta: {},
   };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 export async function renderMergedWithStats(
@@ -148,29 +134,34 @@ export async function renderMergedWithStats(
   const t1 = performance.now();
   stats.dbMs = t1 - t0;
 
-  // Parts in time order (a rollup at its window start, a profile at its start).
-  type Part = { at: number; rollup?: RollupData; profile?: Profile; labels?: Labels };
+  // Parts in time order (a rollup at its window start, a profile at its start), loaded a few ahead of the merge
+  // so reading and decoding the next blobs overlaps with merging this one.
+  type Part = { rollup?: RollupData; profile?: Profile; labels?: Labels };
   const chosenRollups = [...chosen].map((id) => byId.get(id)!);
   for (const r of chosenRollups) stats.rollups[r.level] = (stats.rollups[r.level] ?? 0) + 1;
-  const [rollupParts, rawParts] = await Promise.all([
-    mapLimit(chosenRollups, 8, async (r) => ({
-      at: r.windowStart.getTime(),
-      rollup: decodeRollup(await db.blobs.get(r.blobKey)),
-    })),
-    mapLimit(raw, 8, async (r) => ({
-      at: r.startTime.getTime(),
-      profile: await loadProfile(db, r),
-      labels: asLabels(r.labels),
-    })),
-  ]);
-  const t2 = performance.now();
-  stats.blobMs = t2 - t1;
   stats.raw = raw.length;
   stats.profiles = rows.length;
+  const jobs: { at: number; load: () => Promise<Part> }[] = [
+    ...chosenRollups.map((r) => ({
+      at: r.windowStart.getTime(),
+      load: async () => ({ rollup: decodeRollup(await db.blobs.get(r.blobKey)) }),
+    })),
+    ...raw.map((r) => ({
+      at: r.startTime.getTime(),
+      load: async () => ({ profile: await loadProfile(db, r), labels: asLabels(r.labels) }),
+    })),
+  ].sort((a, b) => a.at - b.at);
+  const pending: Promise<Part>[] = [];
+  const startUpTo = (n: number) => {
+    while (pending.length < Math.min(n, jobs.length)) {
+      const p = jobs[pending.length]!.load();
+      p.catch(() => {}); // awaited (and thrown) in order below
+      pending.push(p);
+    }
+  };
+  const AHEAD = 6;
+  startUpTo(AHEAD);
 
-  const parts: Part[] = [...rollupParts, ...rawParts].sort((a, b) => a.at - b.at);
-  const types = parts[0]!.rollup?.header.sampleTypes ?? parts[0]!.profile!.sampleTypes;
-  const merger = new ColumnMerger(types);
   const match = matchers.length > 0 ? compileMatchers(matchers) : null;
   // Rollup label sets carry the profile's labels under PROFILE_LABEL_PREFIX: match on all, keep the sample's.
   const rollupMapper: LabelMapper = (l) => {
@@ -191,7 +182,14 @@ export async function renderMergedWithStats(
     if (match && !match({ ...profile, service: q.service, ...sample })) return null;
     return sample;
   };
-  for (const p of parts) {
+  let merger: ColumnMerger | undefined;
+  for (let i = 0; i < jobs.length; i++) {
+    const w0 = performance.now();
+    const p = await pending[i]!;
+    startUpTo(i + 1 + AHEAD);
+    const m0 = performance.now();
+    stats.blobMs += m0 - w0;
+    merger ??= new ColumnMerger(p.rollup?.header.sampleTypes ?? p.profile!.sampleTypes);
     if (p.rollup) merger.addRollup(p.rollup, rollupMapper);
     else {
       const rowLabels = p.labels!;
@@ -200,8 +198,10 @@ export async function renderMergedWithStats(
         match ? (l) => (match({ ...rowLabels, service: q.service, ...l }) ? l : null) : undefined,
       );
     }
+    stats.mergeMs += performance.now() - m0;
   }
-  const profile = rollupToProfile(merger.build());
-  stats.mergeMs = performance.now() - t2;
+  const b0 = performance.now();
+  const profile = rollupToProfile(merger!.build());
+  stats.mergeMs += performance.now() - b0;
   return { profile, stats };
 }

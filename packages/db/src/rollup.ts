@@ -11,7 +11,6 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import {
   type Frame,
   type FrameKind,
-  frameKey,
   type Labels,
   labelsKey,
   MergeInfo,
@@ -44,8 +43,11 @@ export function seriesCount(d: RollupData): number {
 const MAGIC = 0x4c524650; // "PFRL" little-endian
 const VERSION = 1;
 
-/** Columnar bytes, gzip-compressed (level 1: ~5x smaller, cheap to inflate). */
-export function encodeRollup(d: RollupData): Uint8Array {
+/**
+ * Columnar bytes, gzip-compressed by default (level 1: ~3x smaller). Pass `gzip: false` for the rollups a day
+ * query reads by the dozen: inflating costs more than reading the larger blob.
+ */
+export function encodeRollup(d: RollupData, opts: { gzip?: boolean } = {}): Uint8Array {
   const head = new TextEncoder().encode(
     JSON.stringify({
       header: d.header,
@@ -76,15 +78,17 @@ export function encodeRollup(d: RollupData): Uint8Array {
     new Int32Array(buf, o, arr.length).set(arr);
     o += arr.length * 4;
   }
-  return gzipSync(u8, { level: 1 });
+  return opts.gzip === false ? u8 : gzipSync(u8, { level: 1 });
 }
 
 export function decodeRollup(bytes: Uint8Array): RollupData {
-  let raw: Buffer;
-  try {
-    raw = gunzipSync(bytes);
-  } catch (err) {
-    throw new Error(`rollup blob is not valid gzip (corrupted?): ${(err as Error).message}`);
+  let raw: Uint8Array = bytes;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      raw = gunzipSync(bytes);
+    } catch (err) {
+      throw new Error(`rollup blob is not valid gzip (corrupted?): ${(err as Error).message}`);
+    }
   }
   if (raw.length < 16) throw new Error("rollup blob is truncated");
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -105,9 +109,18 @@ export function decodeRollup(bytes: Uint8Array): RollupData {
   const start = 16 + headLen + ((8 - ((16 + headLen) % 8)) % 8);
   const need = h.series * nt * 8 + (h.stacks + 1 + h.pool + 2 * h.series) * 4;
   if (raw.length < start + need) throw new Error("rollup blob is truncated");
-  const cols = new ArrayBuffer(need);
-  new Uint8Array(cols).set(raw.subarray(start, start + need));
-  let o = 0;
+  // Typed-array views straight into the blob when it is 8-byte aligned (a file read or an inflated buffer of its
+  // own usually is); otherwise copy the columns into an aligned buffer first.
+  let cols: ArrayBufferLike;
+  let o: number;
+  if ((raw.byteOffset + start) % 8 === 0) {
+    cols = raw.buffer;
+    o = raw.byteOffset + start;
+  } else {
+    cols = new ArrayBuffer(need);
+    new Uint8Array(cols).set(raw.subarray(start, start + need));
+    o = 0;
+  }
   const values = new Float64Array(cols, o, h.series * nt);
   o += h.series * nt * 8;
   const take = (n: number) => {
@@ -155,7 +168,7 @@ export class ColumnMerger {
   private readonly info: MergeInfo;
   private readonly nt: number;
   private readonly frames: Frame[] = [];
-  private readonly frameIndex = new Map<string, number>();
+  private readonly frameIndex = new Map<string, number | number[]>();
   private readonly labelSets: Labels[] = [];
   private readonly labelIndex = new Map<string, number>();
 
@@ -170,8 +183,13 @@ export class ColumnMerger {
   private seriesStack = new Int32Array(1 << 12);
   private seriesLabel = new Int32Array(1 << 12);
   private values: Float64Array;
-  private seriesTable = new Int32Array(1 << 13);
-  private seriesMask = (1 << 13) - 1;
+  /**
+   * Series are found through their stack: seriesHead[stack] is its first series + 1, seriesNext[series] the
+   * next series of the same stack + 1 (stacks have few label sets each, so the chains are short). This
+   * touches two small arrays per lookup instead of probing a hash table over all series.
+   */
+  private seriesHead = new Int32Array(1 << 12);
+  private seriesNext = new Int32Array(1 << 12);
 
   constructor(readonly sampleTypes: readonly ValueType[]) {
     this.info = new MergeInfo(sampleTypes);
@@ -183,14 +201,25 @@ export class ColumnMerger {
     return this.nSeries;
   }
 
+  /** Interns by name, then compares the other fields (no key string per frame; names rarely repeat). */
   private frameId(f: Frame): number {
-    const k = frameKey(f);
-    let id = this.frameIndex.get(k);
-    if (id === undefined) {
-      id = this.frames.length;
-      this.frames.push({ name: f.name, file: f.file, line: f.line, kind: f.kind, module: f.module });
-      this.frameIndex.set(k, id);
+    const hit = this.frameIndex.get(f.name);
+    if (hit !== undefined) {
+      if (typeof hit === "number") {
+        const g = this.frames[hit]!;
+        if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return hit;
+      } else {
+        for (const i of hit) {
+          const g = this.frames[i]!;
+          if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return i;
+        }
+      }
     }
+    const id = this.frames.length;
+    this.frames.push({ name: f.name, file: f.file, line: f.line, kind: f.kind, module: f.module });
+    if (hit === undefined) this.frameIndex.set(f.name, id);
+    else if (typeof hit === "number") this.frameIndex.set(f.name, [hit, id]);
+    else hit.push(id);
     return id;
   }
 
@@ -233,6 +262,7 @@ export class ColumnMerger {
     const id = this.nStacks++;
     this.stackOff = grow(this.stackOff, id + 2);
     this.stackHash = grow(this.stackHash, id + 1);
+    this.seriesHead = grow(this.seriesHead, id + 1);
     const o = this.stackOff[id]!;
     this.stackPool = grow(this.stackPool, o + n);
     this.stackPool.set(buf.subarray(0, n), o);
@@ -257,46 +287,29 @@ export class ColumnMerger {
 
   /** Adds `vals[vo .. vo + nt)` to series (stack, label). */
   private addSeries(stack: number, label: number, vals: ArrayLike<number>, vo: number): void {
-    let h = Math.imul(stack + 1, 0x9e3779b1) ^ Math.imul(label + 1, 0x85ebca6b);
-    h ^= h >>> 16;
-    const mask = this.seriesMask;
-    const table = this.seriesTable;
-    let slot = h & mask;
     const nt = this.nt;
-    for (;;) {
-      const e = table[slot]!;
-      if (e === 0) break;
+    let e = this.seriesHead[stack]!;
+    while (e !== 0) {
       const id = e - 1;
-      if (this.seriesStack[id] === stack && this.seriesLabel[id] === label) {
+      if (this.seriesLabel[id] === label) {
         const v = this.values;
         for (let j = 0; j < nt; j++) v[id * nt + j] = v[id * nt + j]! + (vals[vo + j] ?? 0);
         return;
       }
-      slot = (slot + 1) & mask;
+      e = this.seriesNext[id]!;
     }
     const id = this.nSeries++;
-    this.seriesStack = grow(this.seriesStack, id + 1);
-    this.seriesLabel = grow(this.seriesLabel, id + 1);
-    this.values = grow(this.values, (id + 1) * nt);
+    if (id >= this.seriesStack.length) {
+      this.seriesStack = grow(this.seriesStack, id + 1);
+      this.seriesLabel = grow(this.seriesLabel, id + 1);
+      this.seriesNext = grow(this.seriesNext, id + 1);
+      this.values = grow(this.values, (id + 1) * nt);
+    }
     this.seriesStack[id] = stack;
     this.seriesLabel[id] = label;
+    this.seriesNext[id] = this.seriesHead[stack]!;
+    this.seriesHead[stack] = id + 1;
     for (let j = 0; j < nt; j++) this.values[id * nt + j] = vals[vo + j] ?? 0;
-    table[slot] = id + 1;
-    if (this.nSeries * 2 > mask) this.rehashSeries();
-  }
-
-  private rehashSeries(): void {
-    const mask = this.seriesMask * 2 + 1;
-    const table = new Int32Array(mask + 1);
-    for (let id = 0; id < this.nSeries; id++) {
-      let h = Math.imul(this.seriesStack[id]! + 1, 0x9e3779b1) ^ Math.imul(this.seriesLabel[id]! + 1, 0x85ebca6b);
-      h ^= h >>> 16;
-      let slot = h & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = id + 1;
-    }
-    this.seriesTable = table;
-    this.seriesMask = mask;
   }
 
   private mapLabelSets(sets: readonly Labels[], map: LabelMapper | undefined): Int32Array {
@@ -313,25 +326,22 @@ export class ColumnMerger {
     const frameMap = new Int32Array(d.frames.length);
     for (let i = 0; i < d.frames.length; i++) frameMap[i] = this.frameId(d.frames[i]!);
     const labelMap = this.mapLabelSets(d.labelSets, map);
-    const nStacks = d.stackOff.length - 1;
-    const stackMap = new Int32Array(nStacks).fill(-1);
-    let buf = new Int32Array(256);
     const { stackOff, stackPool, seriesStack, seriesLabel, values } = d;
+    const nStacks = stackOff.length - 1;
+    // Every stack once, in pool order (sequential reads); then the series, which only index small arrays.
+    const stackMap = new Int32Array(nStacks);
+    let buf = new Int32Array(256);
+    for (let st = 0; st < nStacks; st++) {
+      const o = stackOff[st]!;
+      const n = stackOff[st + 1]! - o;
+      if (buf.length < n) buf = new Int32Array(n * 2);
+      for (let i = 0; i < n; i++) buf[i] = frameMap[stackPool[o + i]!]!;
+      stackMap[st] = this.stackId(buf, n);
+    }
     const nt = this.nt;
     for (let s = 0; s < seriesStack.length; s++) {
       const li = labelMap[seriesLabel[s]!]!;
-      if (li < 0) continue;
-      const st = seriesStack[s]!;
-      let gs = stackMap[st]!;
-      if (gs < 0) {
-        const o = stackOff[st]!;
-        const n = stackOff[st + 1]! - o;
-        if (buf.length < n) buf = new Int32Array(n * 2);
-        for (let i = 0; i < n; i++) buf[i] = frameMap[stackPool[o + i]!]!;
-        gs = this.stackId(buf, n);
-        stackMap[st] = gs;
-      }
-      this.addSeries(gs, li, values, s * nt);
+      if (li >= 0) this.addSeries(stackMap[seriesStack[s]!]!, li, values, s * nt);
     }
     return this;
   }
