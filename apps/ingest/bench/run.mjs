@@ -4,7 +4,7 @@
 // store and (when DATABASE_URL_TEST is set) PostgreSQL, with 1 and 2 worker processes. Reports profiles/s,
 // p50/p99, the service's RSS and CPU (all its processes, from /proc), and the CPU split by stage from the
 // service's own /metrics (perforator_ingest_stage_seconds). Writes docs/bench/ingest.md.
-// BENCH_UPLOADS (default 1000), BENCH_CLIENTS (default "4,16"), BENCH_WORKERS (default "1,2"), BENCH_CPU_PROF=dir.
+// BENCH_UPLOADS (default 300), BENCH_CLIENTS (default "4,16"), BENCH_WORKERS (default "1,2"), BENCH_CPU_PROF=dir.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ import { realisticPprof } from "../dist/fixtures.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
 const MAIN = path.resolve(here, "../dist/main.js");
-const N = Number(process.env.BENCH_UPLOADS ?? 1000);
+const N = Number(process.env.BENCH_UPLOADS ?? 300);
 const CLIENTS = (process.env.BENCH_CLIENTS ?? "4,16").split(",").map(Number);
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const CLK_TCK = 100;
@@ -142,7 +142,7 @@ for (const backend of backends) {
     for (const clients of CLIENTS) {
       const dir = mkdtempSync(path.join(tmpdir(), "perforator-ingest-bench-"));
       let schema;
-      const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", PERFORATOR_DATA_DIR: dir, LOG_LEVEL: "warn" };
+      const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", PERFORATOR_DATA_DIR: dir, LOG_LEVEL: "info" };
       env.PERFORATOR_WORKERS = String(workers);
       delete env.DATABASE_URL;
       if (backend.pg) {
