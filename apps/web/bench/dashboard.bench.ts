@@ -211,7 +211,7 @@ it(`dashboard first load with ${PROFILES} profiles across ${SERVICES} services`,
   const lines = [
     "## Web: dashboard first load",
     "",
-    "Command: `pnpm --filter @perforator/web build && pnpm --filter @perforator/web bench` (apps/web/bench/dashboard.bench.ts;",
+    "Command: `pnpm --filter @perforator/web build && pnpm --filter @perforator/web bench` (apps/web/bench/dashboard.bench.ts, next to web.bench.ts;",
     "`PROFILES`, `SERVICES`, `FUNCTIONS`, `RUNS` override the defaults; `DATABASE_URL_BENCH=postgresql://…` adds PostgreSQL).",
     `Run: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}, ${cpus().length} CPUs.`,
     "",

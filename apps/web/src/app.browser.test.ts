@@ -5,14 +5,14 @@
  * isolation. Screenshots land in $PERFORATOR_SCREENSHOTS (default: a temp dir) for a human to look at.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Database, ensureTeam, openDatabase, storeProfile } from "@perforator/db";
 import { importProfile } from "@perforator/profile";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APP_DIR, startWeb, type WebServer } from "./test-utils/web-server";
+import { APP_DIR, type IngestServer, startIngest, startWeb, type WebServer } from "./test-utils/web-server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PASSWORD = "correct horse battery";
@@ -32,6 +32,7 @@ const FAST = [
 let dataDir = "";
 let shots = "";
 let web: WebServer;
+let ingest: IngestServer | undefined;
 let browser: Browser;
 let base = "";
 const opened: { page: Page; errors: string[]; blocked: string[] }[] = [];
@@ -42,6 +43,12 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   web = await startWeb({ PERFORATOR_DATA_DIR: dataDir, DATABASE_URL: `file:${path.join(dataDir, "perforator.db")}` });
   base = web.base;
+  // The ingest service on the same store, linking its uploads to this web app.
+  ingest = await startIngest({
+    PERFORATOR_DATA_DIR: dataDir,
+    DATABASE_URL: `file:${path.join(dataDir, "perforator.db")}`,
+    PERFORATOR_WEB_URL: base,
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -51,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await web?.stop();
+  await ingest?.stop();
   if (dataDir && !process.env.PERFORATOR_SCREENSHOTS) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -173,6 +181,24 @@ describe.sequential("the web app in Chromium", () => {
     clean(page);
   });
 
+  it("a profile uploaded to the running ingest opens at the URL the ingest answers", async () => {
+    const token = readFileSync(path.join(dataDir, "ingest-token"), "utf8").trim();
+    const res = await fetch(`${ingest!.url}/api/v1/profiles?service=python.server&label=host:web-9`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+      body: `${FAST}\n`,
+    });
+    expect(res.status).toBe(201);
+    const { id, url } = (await res.json()) as { id: string; url: string };
+    expect(url).toBe(`${base}/p/${id}`);
+    const page = await openPage(owner);
+    await page.goto(url);
+    await flameReady(page);
+    expect(await page.getByTestId("profile-labels").textContent()).toContain("host=web-9");
+    expect((await rectOf(page, "select")).w).toBeGreaterThan(500);
+    clean(page);
+  });
+
   it("search + zoom + tab live in the URL: Copy link reopens the same view in a new context", async () => {
     const page = await openPage(owner);
     await page.goto(`${base}/p/${slowId}`);
@@ -206,9 +232,10 @@ describe.sequential("the web app in Chromium", () => {
 
     // the tab too
     await page.getByRole("tab", { name: "Top table" }).click();
+    await expect.poll(() => page.url()).toContain("tab=top");
     await page.getByTestId("copy-link").click();
+    await expect.poll(() => page.getByTestId("copied-url").getAttribute("data-url")).toContain("tab=top");
     const topUrl = (await page.getByTestId("copied-url").getAttribute("data-url"))!;
-    expect(topUrl).toContain("tab=top");
     await again.goto(topUrl);
     expect(await again.getByRole("tab", { name: "Top table" }).getAttribute("aria-selected")).toBe("true");
     await page.screenshot({ path: path.join(shots, "03-top-table.png") });
@@ -252,8 +279,11 @@ describe.sequential("the web app in Chromium", () => {
     await db.close();
 
     const page = await openPage(owner);
+    await page.goto(base);
+    await page.getByTestId("services").waitFor();
+    await page.screenshot({ path: path.join(shots, "04a-overview.png") });
     await page.goto(`${base}/explore?query=${encodeURIComponent('{service="python.server"}')}&from=now-6h&until=now`);
-    await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("31 profiles");
+    await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("32 profiles");
     await page.getByTestId("timeline").locator("canvas").first().waitFor();
     await flameReady(page);
     expect((await rectOf(page, "search_user")).w).toBeGreaterThan(400);
@@ -263,6 +293,37 @@ describe.sequential("the web app in Chromium", () => {
     await page.click('button:has-text("Run")');
     await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("15 profiles");
     expect(new URL(page.url()).searchParams.get("query")).toBe('{service="python.server", host=~"web-1"}');
+
+    // The merge is cached per team, selector, range and set of profiles: a new upload is in the next answer.
+    const cookie = (await owner.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const merged = async () => {
+      const res = await fetch(
+        `${base}/api/source?query=${encodeURIComponent('{service="python.server"}')}&from=now-6h&until=now`,
+        { headers: { cookie } },
+      );
+      const p = importProfile(new Uint8Array(await res.arrayBuffer()));
+      return { timing: res.headers.get("server-timing") ?? "", total: p.samples.reduce((a, x) => a + x.values[0]!, 0) };
+    };
+    const first = await merged();
+    const second = await merged();
+    expect(second.timing).toContain("hit");
+    expect(second.total).toBe(first.total);
+    const db2 = store();
+    const late = Buffer.from("<module>;late_function 5\n");
+    await storeProfile(db2, {
+      teamId: team.id,
+      service: "python.server",
+      labels: { host: "web-2" },
+      from: new Date(now - 30 * 60_000),
+      until: new Date(now - 29 * 60_000),
+      profile: importProfile(late),
+      body: late,
+      format: "folded",
+    });
+    await db2.close();
+    const third = await merged();
+    expect(third.timing).not.toContain("hit");
+    expect(third.total).toBe(first.total + 5);
 
     // Drag across the timeline: the range becomes absolute.
     const box = (await page.getByTestId("timeline").locator(".u-over").boundingBox())!;
@@ -299,6 +360,20 @@ describe.sequential("the web app in Chromium", () => {
     expect(await page.inputValue('input[aria-label="Baseline (before) selector"]')).toBe(
       '{service="python.server", host="web-2"}',
     );
+
+    // a public link of the diff: both sides, the table, no session
+    await page.getByTestId("public-link").click();
+    const diffUrl = await page.getByTestId("public-url").inputValue();
+    const anon = await newContext();
+    const view = await openPage(anon);
+    await view.goto(diffUrl);
+    await flameReady(view);
+    await view.waitForFunction(() =>
+      document.querySelector('[data-testid="diff-table"] tbody tr')?.textContent?.includes("search_user"),
+    );
+    expect(await view.getByTestId("shared-title").textContent()).toContain('host="web-2"');
+    clean(view);
+    await anon.close();
     clean(page);
   });
 
@@ -346,6 +421,20 @@ describe.sequential("the web app in Chromium", () => {
       body: "a;b 1\n",
     });
     expect(up.status).toBe(403);
+    // same origin: a body over 16 MiB is refused, a bad one named
+    const big = await fetch(`${base}/api/upload?filename=big.folded`, {
+      method: "POST",
+      headers: { cookie, origin: base },
+      body: new Uint8Array(17 * 1024 * 1024).fill(0x61),
+    });
+    expect(big.status).toBe(413);
+    const bad = await fetch(`${base}/api/upload?filename=bad.json`, {
+      method: "POST",
+      headers: { cookie, origin: base },
+      body: "{not json",
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/bad\.json/);
   });
 
   it("settings: invite link → a new viewer signs up; tokens shown once", async () => {
@@ -438,6 +527,17 @@ describe.sequential("the web app in Chromium", () => {
     expect(await page.getByTestId("team-switcher").inputValue()).not.toBe("");
     expect((await page.goto(`${base}/p/${slowId}`))!.status()).toBe(200);
     await flameReady(page);
+    // Looking at team beta, a link to team default's profile offers to switch instead of a bare 404.
+    await page.goto(`${base}/`);
+    await page.selectOption('[data-testid="team-switcher"]', { label: "beta" });
+    await page.waitForURL(`${base}/`);
+    await expect
+      .poll(() => page.getByTestId("team-switcher").evaluate((e) => (e as HTMLSelectElement).selectedOptions[0]!.text))
+      .toBe("beta");
+    await page.goto(`${base}/p/${slowId}`);
+    await page.getByTestId("switch-team").getByRole("button").click();
+    await flameReady(page);
+    expect(await page.getByTestId("profile-service").textContent()).toBe("python.server");
     clean(page);
     await ctx.close();
   });

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ensureTeam } from "./access.js";
 import { openDatabase } from "./database.js";
 import { storeProfile } from "./profiles.js";
-import { profileVolume } from "./volume.js";
+import { profileSetStamp, profileVolume } from "./volume.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -71,6 +71,16 @@ describe.each(targets)("profileVolume on $name", (target) => {
       expect(web1.values).toEqual([5, 0, 0, 0, 11]);
       expect((await profileVolume(db, { ...q, teamId: b.id })).values[0]).toBe(1000);
       expect((await profileVolume(db, { ...q, service: "none" })).count).toBe(0);
+
+      const stamp = await profileSetStamp(db, q as typeof q & { service: string });
+      expect(stamp).toMatch(/^3:\d+$/);
+      await put(a.id, "api", 5, "web-3", 1);
+      const after = await profileSetStamp(db, q as typeof q & { service: string });
+      expect(after).not.toBe(stamp);
+      expect(after).toMatch(/^4:/);
+      expect(
+        await profileSetStamp(db, { ...q, from: new Date(t0 + 20 * 60_000), until: new Date(t0 + 30 * 60_000) }),
+      ).toBe("0:0");
     } finally {
       if (schema) await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await db.close();

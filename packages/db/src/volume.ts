@@ -72,3 +72,19 @@ export async function profileVolume(db: Database, q: VolumeQuery): Promise<Volum
   }
   return { times, values, count, unit };
 }
+
+/**
+ * What changes when the set of a service's profiles overlapping a range changes (an upload, a deletion): their
+ * count and newest creation time. Caches of merged results key on it. One indexed aggregate, no bodies.
+ */
+export async function profileSetStamp(
+  db: Database,
+  q: { teamId: string; service: string; from: Date; until: Date },
+): Promise<string> {
+  const a = await db.prisma.profile.aggregate({
+    where: { teamId: q.teamId, service: { name: q.service }, startTime: { lte: q.until }, endTime: { gte: q.from } },
+    _count: { _all: true },
+    _max: { createdAt: true },
+  });
+  return `${a._count._all}:${a._max.createdAt?.getTime() ?? 0}`;
+}

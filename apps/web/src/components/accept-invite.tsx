@@ -2,17 +2,14 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "../trpc/react";
+import { selectTeam } from "./switch-team";
 
 /** A signed-in user opening an invite link joins that team with one click, then looks at it. */
 export function AcceptInvite({ token, teamName }: { token: string; teamName: string }) {
   const trpc = useTRPC();
   const accept = useMutation(
     trpc.team.acceptInvite.mutationOptions({
-      onSuccess: (m) => {
-        // biome-ignore lint/suspicious/noDocumentCookie: a plain preference cookie (which team to show), checked on the server
-        document.cookie = `perforator_team=${encodeURIComponent(m.teamId)}; path=/; max-age=31536000; samesite=lax`;
-        window.location.assign("/");
-      },
+      onSuccess: (m) => selectTeam(m.teamId, "/"),
     }),
   );
   return (

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { Logo } from "./logo";
+import { selectTeam } from "./switch-team";
 
 export interface ShellProps {
   user: { email: string; name: string };
@@ -19,13 +20,6 @@ const NAV = [
   { href: "/upload", label: "Upload" },
   { href: "/settings", label: "Settings" },
 ];
-
-function switchTeam(teamId: string) {
-  // Not a secret: which team to show. Membership is checked on the server for every request.
-  // biome-ignore lint/suspicious/noDocumentCookie: a plain preference cookie, read by the server
-  document.cookie = `perforator_team=${encodeURIComponent(teamId)}; path=/; max-age=31536000; samesite=lax`;
-  window.location.assign("/");
-}
 
 async function signOut() {
   await fetch("/api/auth/sign-out", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
@@ -62,7 +56,7 @@ export function AppShell({ user, teams, current, children }: ShellProps) {
                 data-testid="team-switcher"
                 className="rounded-md border border-slate-300 bg-white px-2 py-1"
                 value={current?.teamId ?? ""}
-                onChange={(e) => switchTeam(e.target.value)}
+                onChange={(e) => selectTeam(e.target.value, "/")}
               >
                 {teams.map((t) => (
                   <option key={t.teamId} value={t.teamId}>

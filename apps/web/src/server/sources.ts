@@ -4,14 +4,16 @@ import {
   getShareLink,
   listMemberships,
   loadProfile,
+  profileSetStamp,
   readProfileBody,
-  renderMerged,
+  renderMergedWithStats,
 } from "@perforator/db";
 import type { Profile } from "@perforator/profile";
 import { parseSource, type Source } from "../lib/source";
 import { resolveRange } from "../lib/time";
 import type { ShareState } from "./api/routers/share";
 import { parseQuery } from "./query";
+import { quantizedNow } from "./render-cache";
 
 /** An error with the HTTP status to answer and a message the user can act on. */
 export class HttpError extends Error {
@@ -52,6 +54,10 @@ export interface Loaded {
   /** Bytes to send as they are stored (a single profile), when the caller wants the original. */
   raw?: () => Promise<Uint8Array>;
   profile: () => Promise<Profile>;
+  /** After `profile()` of a merge: where the server's time went, as a Server-Timing header value. */
+  timing?: () => string;
+  /** For a merge: what identifies its result (team, selector, absolute range), for the render cache. */
+  cacheKey?: string;
   /** For file names and titles. */
   name: string;
 }
@@ -71,20 +77,33 @@ export async function loadSource(db: Database, teamId: string, s: Source): Promi
   let r: ReturnType<typeof resolveRange>;
   try {
     q = parseQuery(s.selector);
-    r = resolveRange(s.from, s.until);
+    r = resolveRange(s.from, s.until, quantizedNow());
   } catch (err) {
     throw new HttpError(400, (err as Error).message);
   }
   if (!q.service) throw new HttpError(400, 'the selector needs a service: {service="NAME"}');
+  let timing = "";
+  const stamp = await profileSetStamp(db, {
+    teamId,
+    service: q.service,
+    from: new Date(r.from),
+    until: new Date(r.until),
+  });
   return {
-    profile: () =>
-      renderMerged(db, {
+    profile: async () => {
+      const { profile, stats } = await renderMergedWithStats(db, {
         teamId,
         service: q.service!,
         matchers: q.matchers,
         from: new Date(r.from),
         until: new Date(r.until),
-      }),
+      });
+      const ms = (x: number) => x.toFixed(1);
+      timing = `db;dur=${ms(stats.dbMs)}, blob;dur=${ms(stats.blobMs)}, merge;dur=${ms(stats.mergeMs)};desc="${stats.profiles} profiles, ${stats.raw} raw"`;
+      return profile;
+    },
+    timing: () => timing,
+    cacheKey: JSON.stringify([teamId, q.service, q.matchers, r.from, r.until, stamp]),
     name: `${q.service}-merged`,
   };
 }

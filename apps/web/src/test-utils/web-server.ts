@@ -62,3 +62,47 @@ export async function startWeb(env: Record<string, string>): Promise<WebServer> 
     },
   };
 }
+
+export interface IngestServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The ingest service (`apps/ingest/dist/main.js`, build it first) on a free port: resolves with the URL it logs
+ * once listening.
+ */
+export async function startIngest(env: Record<string, string>): Promise<IngestServer> {
+  const main = path.resolve(APP_DIR, "..", "ingest", "dist", "main.js");
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm --filter @perforator/ingest build\` first`);
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const log: string[] = [];
+  child.stderr!.on("data", (c: Buffer) => log.push(c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ingest did not start in 30 s:\n${log.join("")}`)), 30_000);
+    child.stdout!.on("data", (c: Buffer) => {
+      log.push(c.toString());
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(log.join(""));
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ingest exited (${code}):\n${log.join("")}`));
+    });
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

@@ -3,6 +3,7 @@ import { toFolded, toPprof } from "@perforator/profile";
 import type { NextRequest } from "next/server";
 import { type Source, sourceFromParams } from "../../../lib/source";
 import { ensureReady, getDatabase } from "../../../server/db";
+import { getCached, putCached } from "../../../server/render-cache";
 import { sessionUser, TEAM_COOKIE } from "../../../server/session";
 import { currentTeam, HttpError, loadSource, shareState } from "../../../server/sources";
 
@@ -51,7 +52,20 @@ export async function GET(req: NextRequest): Promise<Response> {
     const headers: Record<string, string> = { "cache-control": "private, no-store" };
     const attach = (ext: string) => ({ "content-disposition": `attachment; filename="${safe(loaded.name)}.${ext}"` });
     if (format === "raw") {
-      const bytes = loaded.raw ? await loaded.raw() : toPprof(await loaded.profile());
+      let bytes: Uint8Array;
+      const cached = loaded.cacheKey ? getCached(loaded.cacheKey) : undefined;
+      if (loaded.raw) bytes = await loaded.raw();
+      else if (cached) {
+        bytes = cached.bytes;
+        headers["server-timing"] = `cache;desc="hit (merged ${cached.timing.replace(/"/g, "'")})"`;
+      } else {
+        const merged = await loaded.profile();
+        const t = performance.now();
+        bytes = toPprof(merged);
+        const timing = `${loaded.timing?.() ?? ""}, encode;dur=${(performance.now() - t).toFixed(1)}`;
+        headers["server-timing"] = timing;
+        if (loaded.cacheKey) putCached(loaded.cacheKey, { bytes, timing });
+      }
       return new Response(bytes as BodyInit, {
         headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(bytes.length) },
       });

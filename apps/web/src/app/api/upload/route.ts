@@ -40,7 +40,7 @@ export async function POST(req: NextRequest): Promise<Response> {
     }
     const declared = Number(req.headers.get("content-length") ?? 0);
     if (declared > MAX_UPLOAD_BYTES) throw new HttpError(413, `${filename} is larger than 16 MiB`);
-    const bytes = new Uint8Array(await req.arrayBuffer());
+    const bytes = await readCapped(req, MAX_UPLOAD_BYTES, filename);
     const parsed = parseUploadedFile(bytes, filename);
     if (parsed.profile.samples.length === 0) throw new HttpError(400, `${filename} has no samples: nothing to store`);
     const p = parsed.profile;
@@ -62,4 +62,30 @@ export async function POST(req: NextRequest): Promise<Response> {
     console.error("POST /api/upload failed:", err);
     return Response.json({ error: `could not store the profile: ${(err as Error).message}` }, { status: 500 });
   }
+}
+
+/** The request body, refusing (413) as soon as it passes `max` bytes, whatever Content-Length said. */
+async function readCapped(req: Request, max: number, filename: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > max) {
+        await reader.cancel();
+        throw new HttpError(413, `${filename} is larger than 16 MiB`);
+      }
+      chunks.push(value);
+    }
+  }
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { getProfile } from "@perforator/db";
+import { type Database, getProfile } from "@perforator/db";
 import { notFound, redirect } from "next/navigation";
 import { Logo } from "../../../components/logo";
 import { SharedView } from "../../../components/shared-view";
@@ -10,8 +10,10 @@ import { HttpError, shareState } from "../../../server/sources";
 
 export const dynamic = "force-dynamic";
 
-function describe(s: Source): string {
-  return s.kind === "profile" ? `profile ${s.id}` : `${s.selector} · ${describeRange(s.from, s.until)}`;
+async function describe(db: Database, teamId: string, s: Source): Promise<string> {
+  if (s.kind === "query") return `${s.selector} · ${describeRange(s.from, s.until)}`;
+  const p = await getProfile(db, teamId, s.id);
+  return p ? `${p.service} · ${formatDate(p.startTime)}` : `profile ${s.id}`;
 }
 
 /**
@@ -41,6 +43,9 @@ export default async function SharedPage({
   if (Object.keys(await searchParams).length === 0 && state.view) redirect(`/s/${id}?${state.view}`);
   const profile = state.target.kind === "profile" ? await getProfile(database.db, share.teamId, state.target.id) : null;
   if (state.target.kind === "profile" && !profile) notFound();
+  const title = state.baseline
+    ? `${await describe(database.db, share.teamId, state.baseline)}  →  ${await describe(database.db, share.teamId, state.target)}`
+    : await describe(database.db, share.teamId, state.target);
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
@@ -57,7 +62,7 @@ export default async function SharedPage({
       <main className="mx-auto max-w-[1400px] space-y-4 px-6 py-6">
         <div>
           <p className="text-xs font-medium uppercase tracking-wide text-slate-500">Shared {share.kind}</p>
-          {profile ? (
+          {profile && !state.baseline ? (
             <>
               <h1 className="font-mono text-2xl font-semibold" data-testid="shared-title">
                 {profile.service}
@@ -72,7 +77,7 @@ export default async function SharedPage({
             </>
           ) : (
             <h1 className="font-mono text-lg font-semibold" data-testid="shared-title">
-              {state.baseline ? `${describe(state.baseline)}  →  ${describe(state.target)}` : describe(state.target)}
+              {title}
             </h1>
           )}
         </div>

@@ -1,7 +1,10 @@
+import { getProfile } from "@perforator/db";
 import { TRPCError } from "@trpc/server";
 import { notFound } from "next/navigation";
 import { ProfileActions, ProfileFlame } from "../../../../components/profile-client";
+import { SwitchTeam } from "../../../../components/switch-team";
 import { formatDate, formatDuration, formatTotal } from "../../../../lib/format";
+import { getDatabase } from "../../../../server/db";
 import { serverApi } from "../../../../trpc/server";
 
 export const dynamic = "force-dynamic";
@@ -17,7 +20,20 @@ export default async function ProfilePage({ params }: { params: Promise<{ id: st
     }),
     api.team.me(),
   ]);
-  if (!profile) notFound();
+  if (!profile) {
+    // Not in the team on screen: maybe in another of the user's teams (a link from an upload to that team).
+    const database = getDatabase();
+    const other = database.db
+      ? await (async () => {
+          for (const m of me.memberships) {
+            if (m.teamId !== me.current?.teamId && (await getProfile(database.db!, m.teamId, id))) return m;
+          }
+          return null;
+        })()
+      : null;
+    if (other) return <SwitchTeam teamId={other.teamId} teamName={other.teamName} />;
+    notFound();
+  }
   const labels = Object.entries(profile.labels);
   const durationMs = profile.endTime.getTime() - profile.startTime.getTime();
   return (

@@ -1,0 +1,211 @@
+/**
+ * Web benchmark, in headless Chromium against the built app (`next start`) on a seeded embedded store:
+ *   - 10,000 stored profiles across 20 services (BENCH_PROFILES to change), one of them a day of one-minute profiles
+ *     of 5,000 stacks each (1,440, BENCH_DAY to change), compacted into rollups as the ingest's compactor would;
+ *   - explorer first load: navigation → service picker, timeline and profile count shown;
+ *   - the day's merged flamegraph: navigation → first flamegraph draw, and the server's /api/source time alone.
+ * Writes docs/bench/web.md. Run: pnpm --filter @perforator/web build && pnpm --filter @perforator/web bench
+ * BENCH_DATA_DIR=/some/dir keeps the seeded store there and reuses it on the next run (seeding takes minutes);
+ * BENCH_SEED_ONLY=1 only seeds.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { addMember, compact, createPasswordUser, ensureTeam, openDatabase, storeProfile } from "@perforator/db";
+import { importProfile, ProfileBuilder, parsePprof, toPprof } from "@perforator/profile";
+import { hashPassword } from "better-auth/crypto";
+import { chromium } from "playwright-core";
+import { expect, it } from "vitest";
+// @ts-expect-error: plain ESM helper shared by the benchmarks, no types
+import { dayOfProfiles } from "../../../packages/profile/bench/inputs.mjs";
+import { APP_DIR, startWeb } from "../src/test-utils/web-server";
+
+const TOTAL = Number(process.env.BENCH_PROFILES ?? 10_000);
+const DAY = Number(process.env.BENCH_DAY ?? 1440);
+const RUNS = 3;
+const MIN = 60_000;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+async function seedStore(dataDir: string, url: string, password: string) {
+  for (const f of ["perforator.db", "perforator.db-wal", "perforator.db-shm"])
+    rmSync(path.join(dataDir, f), { force: true });
+  const db = openDatabase({ url, dataDir });
+  await db.migrate();
+  const team = await ensureTeam(db, "default");
+  const dayStart = Date.now() - DAY * MIN - 5 * MIN;
+  // The day: 24 distinct 5,000-stack profiles repeated, two hosts (as in the db benchmark).
+  const { profiles: variants } = dayOfProfiles(ProfileBuilder, 24, 5000);
+  const bodies = variants.map((p: Parameters<typeof toPprof>[0]) => toPprof(p, { gzip: true }));
+  const parsed = bodies.map((b: Uint8Array) => parsePprof(b));
+  let t = performance.now();
+  for (let i = 0; i < DAY; i++) {
+    await storeProfile(db, {
+      teamId: team.id,
+      service: "api",
+      labels: { host: `web-${i % 2}` },
+      from: new Date(dayStart + i * MIN),
+      until: new Date(dayStart + (i + 1) * MIN),
+      profile: parsed[i % 24],
+      body: bodies[i % 24],
+      format: "pprof",
+    });
+  }
+  // The rest: small profiles of 19 other services over the same day.
+  const small = new TextEncoder().encode("main;serve;handle 7\nmain;serve;idle 3\n");
+  const smallProfile = importProfile(small);
+  const rest = Math.max(0, TOTAL - DAY);
+  for (let i = 0; i < rest; i++) {
+    const at = dayStart + Math.floor((i / rest) * DAY) * MIN;
+    await storeProfile(db, {
+      teamId: team.id,
+      service: `svc-${(i % 19) + 1}`,
+      labels: { host: `web-${i % 4}` },
+      from: new Date(at),
+      until: new Date(at + MIN),
+      profile: smallProfile,
+      body: small,
+      format: "folded",
+    });
+  }
+  const seedMs = performance.now() - t;
+  t = performance.now();
+  for (let i = 0; i < 20; i++) {
+    const r = await compact(db, { graceMs: 0, maxProfiles: 20_000 });
+    if (r.profiles === 0) break;
+  }
+  const compactMs = performance.now() - t;
+  const user = await createPasswordUser(db, {
+    email: "bench@example.com",
+    name: "bench",
+    passwordHash: await hashPassword(password),
+  });
+  await addMember(db, { teamId: team.id, userId: user.id, role: "owner" });
+  await db.close();
+  return { total: TOTAL, day: DAY, dayStart, seedMs, compactMs };
+}
+
+it("explorer and the day's merged flamegraph", async () => {
+  const keep = process.env.BENCH_DATA_DIR;
+  const dataDir = keep ?? mkdtempSync(path.join(tmpdir(), "perforator-web-bench-"));
+  mkdirSync(dataDir, { recursive: true });
+  const url = `file:${path.join(dataDir, "perforator.db")}`;
+  const marker = path.join(dataDir, "bench-seed.json");
+  const password = "bench password 1";
+  type Seed = { total: number; day: number; dayStart: number; seedMs: number; compactMs: number };
+  let seed: Seed | null = existsSync(marker) ? (JSON.parse(readFileSync(marker, "utf8")) as Seed) : null;
+  if (!seed || seed.total !== TOTAL || seed.day !== DAY) seed = await seedStore(dataDir, url, password);
+  writeFileSync(marker, JSON.stringify(seed));
+  if (process.env.BENCH_SEED_ONLY) return; // seed now (minutes), measure later against a fresh build
+  const { dayStart, seedMs, compactMs } = seed;
+  const range = `from=${dayStart - 5 * MIN}&until=${dayStart + (DAY + 5) * MIN}`;
+
+  const web = await startWeb({ PERFORATOR_DATA_DIR: dataDir, DATABASE_URL: url });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  const rows: string[] = [];
+  try {
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(`${web.base}/sign-in`);
+    await page.fill('input[name="email"]', "bench@example.com");
+    await page.fill('input[name="password"]', password);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(`${web.base}/`);
+
+    const explore = (service: string) =>
+      `${web.base}/explore?query=${encodeURIComponent(`{service="${service}"}`)}&${range}`;
+
+    // Explorer first load on a small service (its merged flamegraph is tiny): controls, timeline and count.
+    const firstLoad: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await page.goto("about:blank");
+      await page.goto(explore("svc-1"));
+      await page.waitForFunction(
+        () =>
+          /^[\d,]+ profiles$/.test(document.querySelector('[data-testid="profile-count"]')?.textContent ?? "") &&
+          document.querySelector('[data-testid="timeline"] canvas') !== null,
+        undefined,
+        { timeout: 60_000 },
+      );
+      firstLoad.push(await page.evaluate(() => performance.now()));
+    }
+    const count = await page.getByTestId("profile-count").textContent();
+    rows.push(
+      `| explorer first load (${count} of ${TOTAL.toLocaleString("en-US")} stored) | navigation → picker, timeline and count shown | ${fmt(median(firstLoad))} | ${firstLoad.map(fmt).join(", ")} |`,
+    );
+
+    // The day's merged flamegraph, from navigation to its first draw: the first navigation merges on the server
+    // (cold), the next ones get the cached merge (warm; what reopening a link or a second viewer sees).
+    const day: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await page.goto("about:blank");
+      await page.goto(explore("api"));
+      await page.waitForFunction(() => (window.__flamegraph?.main?.firstDrawAt() ?? null) !== null, undefined, {
+        timeout: 120_000,
+      });
+      day.push((await page.evaluate(() => window.__flamegraph!.main!.firstDrawAt()))!);
+    }
+    const nodes = await page.evaluate(() => window.__flamegraph!.main!.nodeCount());
+    rows.push(
+      `| merged flamegraph of ${DAY} profiles × 5,000 stacks (${nodes.toLocaleString("en-US")} nodes), cold | navigation → first flamegraph draw | ${fmt(day[0]!)} | ${fmt(day[0]!)} |`,
+    );
+    rows.push(
+      `| same, merge cached on the server (warm) | navigation → first flamegraph draw | ${fmt(median(day.slice(1)))} | ${day.slice(1).map(fmt).join(", ")} |`,
+    );
+
+    // The server's part alone: /api/source (renderMerged + pprof encoding) as the browser fetches it.
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const server: number[] = [];
+    let bytes = 0;
+    let timing = "";
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      // A range end one minute later per run: the same profiles, but not the cached merge.
+      const cold = `from=${dayStart - 5 * MIN}&until=${dayStart + (DAY + 6 + i) * MIN}`;
+      const res = await fetch(`${web.base}/api/source?query=${encodeURIComponent('{service="api"}')}&${cold}`, {
+        headers: { cookie },
+      });
+      bytes = (await res.arrayBuffer()).byteLength;
+      timing = res.headers.get("server-timing") ?? "";
+      expect(res.status).toBe(200);
+      server.push(performance.now() - t0);
+    }
+    rows.push(
+      `| /api/source of that day, cold (renderMerged + gzipped pprof, ${(bytes / 1024).toFixed(0)} KiB) | request → last byte | ${fmt(median(server))} | ${server.map(fmt).join(", ")} |`,
+    );
+    rows.push(`| of which, last run (Server-Timing, ms) | ${timing.replace(/\|/g, "/")} | | |`);
+  } finally {
+    await browser.close();
+    await web.stop();
+    if (!keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const doc = `## Web (apps/web)
+
+\`pnpm --filter @perforator/web build && pnpm --filter @perforator/web bench\` (apps/web/bench/web.bench.ts): the built
+app (\`next start\`) and headless Chromium on an embedded SQLite store seeded with ${TOTAL.toLocaleString("en-US")} profiles
+(${DAY} one-minute profiles of 5,000 stacks of service \`api\` over the last day, the rest small profiles of 19 other
+services), compacted into rollups as the ingest's compactor does. Seeding took ${fmt(seedMs)}, compaction ${fmt(compactMs)}.
+Times are medians of ${RUNS} navigations (a warm server; the first run includes Next.js' first render of the page).
+Load average at the start: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(
+      " ",
+    )} on ${cpus().length} CPUs. Targets (issue 11): explorer first load ≤ 1 s; a day's merged flamegraph drawn ≤ 2 s.
+
+| what | measured | median | runs |
+| ---- | -------- | ------ | ---- |
+${rows.join("\n")}
+`;
+  // Hand-written notes below the marker survive reruns.
+  const file = path.join(APP_DIR, "..", "..", "docs", "bench", "web.md");
+  const MARK = "<!-- notes: kept across reruns -->";
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const notes = previous.includes(MARK) ? previous.slice(previous.indexOf(MARK)) : `${MARK}\n`;
+  writeFileSync(file, `${doc}\n${notes}`);
+  console.log(doc);
+});
