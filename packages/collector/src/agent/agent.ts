@@ -1,14 +1,14 @@
 /**
  * `perforator agent`: one continuous recording (the same session as `perforator record`, with target discovery and a
- * hand-over every interval), one profile per service per interval into the spool, and the spool delivered to the
+ * hand-over every interval), one profile per target process per interval into the spool, and the spool delivered to the
  * ingest in order (src/upload). SIGINT/SIGTERM: the current interval is handed over, what the spool holds is
  * delivered for a few seconds, and the agent exits; anything left is delivered by the next start.
  */
 import { hostname } from "node:os";
-import { filterByLabel, type Profile, WELL_KNOWN_LABELS } from "@perforator/profile";
-import { CliError, EXIT } from "../cli/args.js";
+import { groupByLabel, type Profile, WELL_KNOWN_LABELS } from "@perforator/profile";
+import { CliError, EXIT } from "../errors.js";
+import { encodePprof } from "../output/index.js";
 import type { SessionDeps } from "../record/deps.js";
-import { encodePprof } from "../record/output.js";
 import { record } from "../record/session.js";
 import type { UploadTarget } from "../upload/client.js";
 import { PPROF_CONTENT_TYPE } from "../upload/commands.js";
@@ -42,38 +42,17 @@ export interface AgentOptions {
   backoffCapMs?: number;
 }
 
-interface ServiceGroup {
-  pids: string[];
-  names: Set<string>;
-}
-
-/** Which pids of an interval's profile belong to which service. */
-function servicesOf(profile: Profile, fixed: string | undefined): Map<string, ServiceGroup> {
-  const nameOf = new Map<string, string>();
-  for (const s of profile.samples) {
-    const pid = s.labels[WELL_KNOWN_LABELS.pid];
-    if (pid !== undefined && !nameOf.has(pid)) nameOf.set(pid, s.labels[WELL_KNOWN_LABELS.processName] ?? "");
-  }
-  const out = new Map<string, ServiceGroup>();
-  for (const [pid, name] of [...nameOf].sort((a, b) => Number(a[0]) - Number(b[0]))) {
-    const service = fixed ?? serviceFromName(name);
-    let g = out.get(service);
-    if (!g) {
-      g = { pids: [], names: new Set() };
-      out.set(service, g);
-    }
-    g.pids.push(pid);
-    if (name) g.names.add(name);
-  }
-  return out;
-}
-
 export async function runAgent(
   opts: AgentOptions,
   getDeps: SessionDeps | (() => Promise<SessionDeps>),
 ): Promise<number> {
   const { log } = opts;
-  const spool = new Spool(opts.spoolDir, { maxBytes: opts.spoolMaxBytes, log });
+  let spool: Spool;
+  try {
+    spool = new Spool(opts.spoolDir, { maxBytes: opts.spoolMaxBytes, log });
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.failure);
+  }
   if (spool.count > 0) {
     log(`${spool.count} profile(s) from an earlier run are in ${spool.dir}: delivering them first, in order`);
   }
@@ -102,39 +81,34 @@ export async function runAgent(
   const handOver = (profile: Profile) => {
     intervals++;
     const window = profileWindow(profile);
-    const groups = servicesOf(profile, opts.service);
     const parts: string[] = [];
-    for (const [service, g] of groups) {
-      const p = groups.size === 1 ? profile : filterByLabel(profile, WELL_KNOWN_LABELS.pid, g.pids);
-      const body = encodePprof(p);
+    // One profile per process (its pid and name stay exact, queryable labels); the read side merges by service.
+    for (const [pid, p] of groupByLabel(profile, WELL_KNOWN_LABELS.pid)) {
+      if (!pid) continue;
+      const name = p.samples[0]?.labels[WELL_KNOWN_LABELS.processName] ?? "";
+      const service = opts.service ?? serviceFromName(name);
       try {
         spool.add(
           {
             service,
-            labels: {
-              ...opts.labels,
-              host,
-              service,
-              pid: g.pids.join(","),
-              process_name: [...g.names].join(","),
-            },
+            labels: { ...opts.labels, host, service, pid, process_name: name },
             ...window,
             contentType: PPROF_CONTENT_TYPE,
           },
-          body,
+          encodePprof(p),
         );
       } catch (err) {
-        log(`could not write the ${service} profile to ${spool.dir}: ${(err as Error).message}; it is lost`);
+        log(
+          `could not write the ${service} profile of pid ${pid} to ${spool.dir}: ${(err as Error).message}; it is lost`,
+        );
         continue;
       }
-      parts.push(
-        `${service} (pid ${g.pids.join(",")}, ${p.samples.reduce((a, s) => a + (s.values[0] ?? 0), 0)} samples)`,
-      );
+      parts.push(`${service} (pid ${pid}, ${p.samples.reduce((a, s) => a + (s.values[0] ?? 0), 0)} samples)`);
     }
     const secs = Math.round(profile.durationNanos / 1e9);
     log(
       parts.length > 0
-        ? `interval ${intervals} (${secs} s): spooled ${parts.length} profile(s): ${parts.join(", ")}; ${spool.count} waiting for delivery`
+        ? `interval ${intervals} (${secs} s): spooled ${parts.length} profile(s): ${parts.slice(0, 10).join(", ")}${parts.length > 10 ? `, and ${parts.length - 10} more` : ""}; ${spool.count} waiting for delivery`
         : `interval ${intervals} (${secs} s): no samples from any target`,
     );
     delivery.kick();
@@ -155,7 +129,7 @@ export async function runAgent(
         .filter(Boolean)
         .join(", ");
   log(
-    `profiling ${what} at ${opts.freqHz} Hz, one profile per service every ${opts.intervalMs / 1000} s, uploading to ${opts.target.url} (spool ${spool.dir})`,
+    `profiling ${what} at ${opts.freqHz} Hz, one profile per process every ${opts.intervalMs / 1000} s, uploading to ${opts.target.url} (spool ${spool.dir})`,
   );
   try {
     const result = await record(

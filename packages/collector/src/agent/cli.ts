@@ -1,6 +1,7 @@
 /** `perforator agent`, registered on the CLI program (src/cli/main.ts). */
 import { type Command, Option } from "commander";
-import { parseDuration, parseFreq, parsePids, UsageError } from "../cli/args.js";
+import { parseDuration, parseFreq, parsePids } from "../cli/args.js";
+import { UsageError } from "../errors.js";
 import type { SessionDeps } from "../record/deps.js";
 import { addUploadOptions, type UploadFlags } from "../upload/cli.js";
 import { defaultSpoolDir, parseSize, resolveTarget } from "../upload/options.js";
@@ -31,7 +32,7 @@ export function registerAgentCommand(program: Command, ctx: AgentContext, setExi
     program
       .command("agent")
       .description(
-        "profile processes continuously and upload one profile per service every interval (spooled while the ingest is away)",
+        "profile processes continuously and upload one profile per process every interval (spooled while the ingest is away)",
       )
       .usage("--url URL --token TOKEN (--pid PID... | --process-regex RE | --python | --whole-system) [options]")
       .addOption(

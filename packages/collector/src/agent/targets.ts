@@ -3,8 +3,9 @@
  * whose command line matches a regular expression, and every CPython process on the host. Each `find()` reads /proc:
  * the directory listing, plus the command line and executable of pids not seen before (known pids cost nothing).
  */
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { processAlive, processComm, processExe, processIdentity, processParent } from "../proc/index.js";
 
 export interface ProcInfo {
   pid: number;
@@ -14,36 +15,23 @@ export interface ProcInfo {
   cmdline: string;
   /** /proc/PID/exe target ("" for kernel threads or when unreadable). */
   exe: string;
-  /** Start time in clock ticks since boot: with the pid, identifies a process. */
-  start: string;
+  /** Start time and executable (processIdentity): with the pid, identifies a process. */
+  identity: string;
   ppid: number;
 }
 
 /** Reads what discovery needs of a process; undefined when it is gone (or a kernel thread without a command line). */
 export function procInfo(pid: number): ProcInfo | undefined {
+  if (!processAlive(pid)) return undefined;
+  const identity = processIdentity(pid);
+  let cmdline: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (rest[0] === "Z" || rest[0] === "X") return undefined;
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "").replace(/\0/g, " ");
-    if (!cmdline) return undefined;
-    let exe = "";
-    try {
-      exe = readlinkSync(`/proc/${pid}/exe`);
-    } catch {
-      // no permission: matching by command line still works
-    }
-    return {
-      pid,
-      comm: readFileSync(`/proc/${pid}/comm`, "utf8").trim(),
-      cmdline,
-      exe,
-      start: rest[19] ?? "",
-      ppid: Number(rest[1]),
-    };
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "").replace(/\0/g, " ");
   } catch {
     return undefined;
   }
+  if (!cmdline || identity === undefined) return undefined;
+  return { pid, comm: processComm(pid), cmdline, exe: processExe(pid), identity, ppid: processParent(pid) ?? 0 };
 }
 
 export function listPids(): number[] {
@@ -79,9 +67,9 @@ export interface TargetEvents {
 /** Finds the targets of `spec`; one instance lives as long as the agent. */
 export class TargetFinder {
   /** Given targets, by identity (executable + command line), with the pid they run under now (0 while gone). */
-  private readonly followed: { exe: string; cmdline: string; comm: string; pid: number; start: string }[] = [];
-  /** pid → "start:matched" for processes already classified (cleared when the pid goes away). */
-  private readonly seen = new Map<number, { start: string; match: boolean }>();
+  private readonly followed: { exe: string; cmdline: string; comm: string; pid: number; identity: string }[] = [];
+  /** pid → identity and whether it matched, for processes already classified (dropped when the pid goes away). */
+  private readonly seen = new Map<number, { identity: string; match: boolean }>();
 
   constructor(
     private readonly spec: TargetSpec,
@@ -90,7 +78,7 @@ export class TargetFinder {
     for (const pid of spec.pids) {
       const info = procInfo(pid);
       if (!info) throw new Error(`no process with PID ${pid}: check the id with 'ps -p ${pid}' or 'pgrep -a NAME'`);
-      this.followed.push({ exe: info.exe, cmdline: info.cmdline, comm: info.comm, pid, start: info.start });
+      this.followed.push({ exe: info.exe, cmdline: info.cmdline, comm: info.comm, pid, identity: info.identity });
     }
   }
 
@@ -101,7 +89,7 @@ export class TargetFinder {
     const lost = this.followed.filter((f) => {
       if (f.pid === 0) return true;
       const info = procInfo(f.pid);
-      if (info && info.start === f.start) {
+      if (info && info.identity === f.identity) {
         out.add(f.pid);
         return false;
       }
@@ -122,17 +110,17 @@ export class TargetFinder {
         for (const f of lost) {
           if (f.pid === 0 && info.cmdline === f.cmdline && info.exe === f.exe) {
             f.pid = pid;
-            f.start = info.start;
+            f.identity = info.identity;
             this.events.log(`target ${f.comm} restarted as pid ${pid}: profiling it`);
             out.add(pid);
           }
         }
-        if (!known || known.start !== info.start) {
+        if (!known || known.identity !== info.identity) {
           const match =
             (this.spec.processRegex !== undefined &&
               (this.spec.processRegex.test(info.cmdline) || this.spec.processRegex.test(info.comm))) ||
             (this.spec.python && isPython(info));
-          known = { start: info.start, match };
+          known = { identity: info.identity, match };
           this.seen.set(pid, known);
         }
       }

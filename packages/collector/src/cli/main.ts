@@ -2,25 +2,20 @@ import { basename, resolve as resolvePath } from "node:path";
 import type { Profile } from "@perforator/profile";
 import { Command, CommanderError, Option } from "commander";
 import { registerAgentCommand } from "../agent/cli.js";
-import { writeFileAtomic } from "../record/atomic.js";
-import type { SessionDeps } from "../record/deps.js";
-import { encodePprof, encodeProfile, renderHtml } from "../record/output.js";
-import { serveProfile } from "../record/serve.js";
-import { record } from "../record/session.js";
-import { addUploadOptions, registerUploadCommand, type UploadFlags } from "../upload/cli.js";
+import { CliError, EXIT, UsageError } from "../errors.js";
 import {
-  CliError,
-  defaultOutputName,
-  EXIT,
+  encodePprof,
+  encodeProfile,
   type ListenAddress,
   type OutputFormat,
-  parseDuration,
-  parseFormat,
-  parseFreq,
-  parseListenAddress,
-  parsePids,
-  UsageError,
-} from "./args.js";
+  renderHtml,
+  serveProfile,
+  writeFileAtomic,
+} from "../output/index.js";
+import type { SessionDeps } from "../record/deps.js";
+import { record } from "../record/session.js";
+import { addUploadOptions, registerUploadCommand, type UploadFlags } from "../upload/cli.js";
+import { defaultOutputName, parseDuration, parseFormat, parseFreq, parseListenAddress, parsePids } from "./args.js";
 import { loadProfileFile } from "./load.js";
 import { progressLine, summaryLines } from "./report.js";
 import { collectorVersion } from "./version.js";

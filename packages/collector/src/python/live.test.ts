@@ -3,12 +3,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProcMem } from "../proc/mem.js";
 import { PY_FRAME_ENTRY, PY_FRAME_SHIM } from "../sampler/types.js";
 import { CodeObjectResolver } from "./code-resolver.js";
 import { compareDebugOffsets, DEBUG_OFFSETS_SIZE_313, parseDebugOffsets313 } from "./debug-offsets.js";
 import { detectPython, type PythonInfo } from "./detect.js";
 import { requirePython } from "./interpreters.js";
-import { ProcMem } from "./mem.js";
 import { OFFSETS } from "./offsets.js";
 import { walkPythonThreads } from "./walker.js";
 

@@ -15,42 +15,16 @@
  * - Python code objects: the raw key holds each frame's code address and guard (co_version / firstlineno),
  *   so a reused code address with another guard is another key.
  */
-import { readFileSync, readlinkSync } from "node:fs";
 import { type Frame, type Labels, type ProfileBuilder, WELL_KNOWN_LABELS } from "@perforator/profile";
-import type { RawStack } from "./deps.js";
-
-export interface CachingResolver {
-  resolve(raw: RawStack): Frame[];
-  /** Changes whenever frames resolved for `pid` before may no longer be what `resolve` returns now. */
-  generation?(pid: number): number;
-  /** Drops everything known about `pid` (a new process now has that id). */
-  forget?(pid: number): void;
-}
+import { processIdentity } from "../proc/index.js";
+import type { RawStack } from "../sampler/types.js";
+import type { SessionResolver } from "./deps.js";
 
 /** The raw-stack key when the sampler did not give one: every field but the count. */
 export function rawStackKey(s: RawStack): string {
   let py = "";
   for (const f of s.python) py += `${f.codeAddr.toString(16)}:${f.instrOffset}:${f.guard}:${f.flags},`;
   return `${s.pid}|${s.tid}|${s.threadName}|${s.processName}|${s.pyStatus}|${s.kernel.join(",")}|${s.user.join(",")}|${py}`;
-}
-
-/** Start time (clock ticks since boot) and executable of a live process, or undefined when it cannot be read. */
-export function processIdentity(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // Field 22 (starttime), counted after the ")" that ends the command name.
-  const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
-  let exe = "";
-  try {
-    exe = readlinkSync(`/proc/${pid}/exe`);
-  } catch {
-    // kernel threads, or no permission: the start time alone still catches pid reuse
-  }
-  return `${start}:${exe}`;
 }
 
 interface Entry {
@@ -75,7 +49,7 @@ export class SampleCache {
 
   constructor(
     private builder: ProfileBuilder,
-    private readonly resolver: CachingResolver,
+    private readonly resolver: SessionResolver,
     private readonly valuesOf: (count: number) => number[],
     opts: { identity?: (pid: number) => string | undefined } = {},
   ) {

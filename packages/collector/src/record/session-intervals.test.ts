@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import type { Profile } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
-import type { FlushResult, RawStack, SessionDeps } from "./deps.js";
+import type { RawStack } from "../sampler/types.js";
+import type { FlushResult, SessionDeps } from "./deps.js";
 import { record } from "./session.js";
 
 /** A user-space sampler: every flush, one stack (count 1) per sampled pid; counts resolutions. */

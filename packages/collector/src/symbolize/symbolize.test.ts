@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openElf } from "../elf/cache.js";
+import { findMapping, moduleName, parseMaps } from "../proc/maps.js";
 import { requirePython } from "../python/interpreters.js";
 import { findKernelSymbol, parseKallsyms } from "./kallsyms.js";
-import { findMapping, moduleName, parseMaps } from "./maps.js";
 import { KernelSymbolizer, loadBias, ProcessSymbolizer, symbolSource } from "./symbolizer.js";
 
 const MAPS = `00400000-0041f000 r--p 00000000 08:01 1234  /usr/bin/python3.11

@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { basename, join, resolve as resolvePath } from "node:path";
 import { detectFormat, isGzip, type Profile } from "@perforator/profile";
-import { CliError, EXIT } from "../cli/args.js";
 import { loadProfileFile } from "../cli/load.js";
-import { writeFileAtomic } from "../record/atomic.js";
-import { encodePprof } from "../record/output.js";
+import { CliError, EXIT } from "../errors.js";
+import { encodePprof, writeFileAtomic } from "../output/index.js";
+import { processComm } from "../proc/index.js";
 import type { RecordResult } from "../record/session.js";
 import type { UploadRequest, UploadTarget } from "./client.js";
 import { uploadWithRetries } from "./delivery.js";
@@ -19,14 +19,6 @@ export const PPROF_CONTENT_TYPE = "application/octet-stream";
 export interface UploadIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-}
-
-function processComm(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A shell word, quoted when needed, for commands printed to copy. */
@@ -163,7 +155,7 @@ export async function uploadRecording(
   const first = o.pids[0] ?? stats.child?.pid;
   const name = o.wholeSystem
     ? "system"
-    : ((first !== undefined ? stats.processes.get(first) || processComm(first) : undefined) ??
+    : ((first !== undefined ? stats.processes.get(first) || processComm(first) || undefined : undefined) ??
       dominantProcessName(profile) ??
       "unknown");
   const req: UploadRequest = {

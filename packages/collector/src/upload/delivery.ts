@@ -77,7 +77,7 @@ export class Delivery {
 
   private async run(): Promise<void> {
     while (true) {
-      const name = this.spool.list()[0];
+      const name = this.spool.oldest();
       if (this.stopping && (name === undefined || Date.now() >= this.deadline || this.authRefused)) return;
       if (name === undefined || this.authRefused) {
         await this.sleep(2 ** 31 - 1);

@@ -1,7 +1,7 @@
 /** Command-line values shared by `record --upload`, `upload` and `agent`: where to upload, as what, with which labels. */
 import { join } from "node:path";
 import { type Profile, WELL_KNOWN_LABELS } from "@perforator/profile";
-import { UsageError } from "../cli/args.js";
+import { UsageError } from "../errors.js";
 import type { UploadTarget } from "./client.js";
 
 /** One `--label k=v` occurrence, added to `previous` (the flag is repeatable). */

@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../record/atomic.js";
+import { writeFileAtomic } from "../output/index.js";
 
 export const SPOOL_MAGIC = "PERFORATOR-SPOOL/1\n";
 const SUFFIX = ".spool";
@@ -67,7 +67,7 @@ export interface SpoolOptions {
   log: (message: string) => void;
 }
 
-const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+const size = (n: number) => (n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 
 export class Spool {
   readonly rejectedDir: string;
@@ -99,9 +99,14 @@ export class Spool {
     }
   }
 
-  /** Spooled profiles, oldest first. */
+  /** Spooled profiles, oldest first (the map keeps the order: a sorted scan at open, then appends). */
   list(): string[] {
-    return [...this.sizes.keys()].sort();
+    return [...this.sizes.keys()];
+  }
+
+  /** The oldest spooled profile (O(1): delivery asks before every upload). */
+  oldest(): string | undefined {
+    return this.sizes.keys().next().value;
   }
 
   get count(): number {
@@ -174,9 +179,8 @@ export class Spool {
     if (this.total <= this.opts.maxBytes || this.sizes.size <= 1) return;
     let n = 0;
     let freed = 0;
-    const names = this.list();
-    for (const name of names.slice(0, -1)) {
-      if (this.total <= this.opts.maxBytes) break;
+    for (const name of this.sizes.keys()) {
+      if (this.total <= this.opts.maxBytes || this.sizes.size <= 1) break;
       freed += this.sizes.get(name) ?? 0;
       rmSync(join(this.dir, name), { force: true });
       this.forget(name);
@@ -184,7 +188,7 @@ export class Spool {
     }
     this.droppedCount += n;
     this.opts.log(
-      `spool ${this.dir} is over its limit of ${mb(this.opts.maxBytes)}: dropped the ${n} oldest profile${n === 1 ? "" : "s"} (${mb(freed)}; ${this.droppedCount} dropped since start); ${this.sizes.size} remain to be delivered`,
+      `spool ${this.dir} is over its limit of ${size(this.opts.maxBytes)}: dropped the ${n} oldest profile${n === 1 ? "" : "s"} (${size(freed)}; ${this.droppedCount} dropped since start); ${this.sizes.size} remain to be delivered`,
     );
   }
 

@@ -124,6 +124,14 @@ describe("spool", () => {
     expect(logs).toEqual([]);
   });
 
+  it("a spool directory that cannot be created is an error that says what to do", () => {
+    const file = join(dir(), "file");
+    writeFileSync(file, "");
+    expect(() => new Spool(join(file, "spool"), { maxBytes: 1, log: () => {} })).toThrow(
+      /cannot create the spool directory .*ENOTDIR.*pass --spool-dir DIR/,
+    );
+  });
+
   it("drops the oldest profiles beyond its bound and says how many", () => {
     const d = dir();
     const logs: string[] = [];
@@ -134,7 +142,9 @@ describe("spool", () => {
     expect(s.list()).toEqual(names.slice(2));
     expect(s.droppedCount).toBe(2);
     expect(s.bytes).toBeLessThanOrEqual(3400);
-    expect(logs.join("\n")).toMatch(/over its limit of 0\.0 MB: dropped the 1 oldest profile .*2 dropped since start/);
+    expect(logs.join("\n")).toMatch(
+      /over its limit of 3\.3 KB: dropped the 1 oldest profile \(1\.0 KB; 2 dropped since start\)/,
+    );
     expect(readdirSync(d).filter((n) => n.endsWith(".spool"))).toEqual(names.slice(2));
   });
 

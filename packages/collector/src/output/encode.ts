@@ -1,5 +1,10 @@
+/** A finished profile as bytes: the flamegraph page, pprof, folded stacks or perforator JSON. */
 import { type Profile, serializeProfile, toFolded, toPprof } from "@perforator/profile";
-import { CliError, EXIT, type OutputFormat } from "../cli/args.js";
+import { CliError, EXIT } from "../errors.js";
+
+/** The file formats a profile is written in. */
+export const OUTPUT_FORMATS = ["html", "pprof", "folded", "json"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** pprof protobuf, gzip-compressed (what `go tool pprof` and Pyroscope expect in `.pb.gz`). */
 export function encodePprof(profile: Profile): Uint8Array {
@@ -11,30 +16,25 @@ export interface RenderOptions {
   baseline?: Profile;
 }
 
-type RenderStandaloneHtml = (o: { title: string; profile: Profile; baseline?: Profile }) => string | Promise<string>;
-
 /**
- * The standalone flamegraph page of @perforator/flamegraph. Loaded when first needed so the other
- * formats work even in a build without the viewer bundle; a missing viewer is named in the error.
+ * The standalone flamegraph page of @perforator/flamegraph (its `./standalone` export). Loaded when first needed so
+ * the other formats work even in a build without the viewer; a missing viewer is named in the error.
  */
 export async function renderHtml(profile: Profile, opts: RenderOptions): Promise<string> {
-  const spec = "@perforator/flamegraph/standalone";
-  let mod: Record<string, unknown>;
+  let viewer: typeof import("@perforator/flamegraph/standalone");
   try {
-    mod = (await import(spec)) as Record<string, unknown>;
+    viewer = await import("@perforator/flamegraph/standalone");
   } catch (err) {
     throw new CliError(
-      `cannot load the flamegraph viewer (${spec}: ${(err as Error).message}): build the workspace with 'pnpm build', or use -f pprof|folded|json`,
+      `cannot load the flamegraph viewer (@perforator/flamegraph/standalone: ${(err as Error).message}): build the workspace with 'pnpm build', or use -f pprof|folded|json`,
       EXIT.failure,
     );
   }
-  const render = mod.renderStandaloneHtml as RenderStandaloneHtml | undefined;
-  if (typeof render !== "function") {
-    throw new CliError(`${spec} has no renderStandaloneHtml(): rebuild with 'pnpm build'`, EXIT.failure);
-  }
-  const html = await render({ title: opts.title, profile, ...(opts.baseline ? { baseline: opts.baseline } : {}) });
-  if (typeof html !== "string") throw new CliError("renderStandaloneHtml did not return HTML text", EXIT.failure);
-  return html;
+  return viewer.renderStandaloneHtml({
+    title: opts.title,
+    profile,
+    ...(opts.baseline ? { baseline: opts.baseline } : {}),
+  });
 }
 
 export async function encodeProfile(profile: Profile, format: OutputFormat, opts: RenderOptions): Promise<Uint8Array> {
