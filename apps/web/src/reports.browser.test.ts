@@ -187,7 +187,7 @@ describe.sequential("reports and the dashboard in Chromium", () => {
     await flameReady(page); // hydrated: the button's handler is attached
     await page.getByTestId("report-public-link").click();
     const link = page.getByTestId("report-link").locator("a");
-    await link.waitFor();
+    await link.waitFor({ timeout: 60_000 }); // a mutation, then a refetch: slow when the machine is loaded
     publicPath = (await link.getAttribute("href"))!;
     expect(publicPath).toMatch(/^\/r\/[A-Za-z0-9_-]{22}$/);
     expect(publicPath).not.toBe(reportPath);

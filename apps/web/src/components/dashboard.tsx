@@ -176,7 +176,7 @@ export function DashboardServices({
   reports: ReportSummary[];
 }) {
   return (
-    <div className="space-y-4" data-testid="dashboard">
+    <div className="space-y-4" data-testid="services">
       {d.services.map((s) => (
         <ServiceCard key={s.id} s={s} d={d} previous={previous} reports={reports.filter((r) => r.service === s.name)} />
       ))}

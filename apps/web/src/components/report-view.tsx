@@ -183,13 +183,24 @@ function PublicLinks({ slug }: { slug: string }) {
         className={btn}
         data-testid="report-public-link"
         disabled={share.isPending}
-        onClick={async () => {
-          const r = await share.mutateAsync({ slug });
-          await navigator.clipboard?.writeText(`${window.location.origin}${r.path}`).catch(() => {});
-        }}
+        onClick={() =>
+          share.mutate(
+            { slug },
+            {
+              // Copied when the browser allows it; the link is listed below either way.
+              onSuccess: (r) =>
+                void navigator.clipboard?.writeText(`${window.location.origin}${r.path}`).catch(() => {}),
+            },
+          )
+        }
       >
         Public link
       </button>
+      {share.error ? (
+        <p role="alert" className="text-xs text-red-700">
+          {share.error.message}
+        </p>
+      ) : null}
       {links.data?.map((l) => (
         <div key={l.id} className="flex items-center gap-2 text-xs" data-testid="report-link">
           <a
