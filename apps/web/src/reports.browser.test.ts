@@ -42,6 +42,16 @@ let reportPath = "";
 let publicPath = "";
 const pages: { page: Page; errors: string[]; blocked: string[] }[] = [];
 
+/** Screenshots for a human to look at, when $PERFORATOR_SCREENSHOTS names a directory. */
+async function shot(page: Page, name: string): Promise<void> {
+  if (process.env.PERFORATOR_SCREENSHOTS) {
+    await page.screenshot({
+      path: path.join(process.env.PERFORATOR_SCREENSHOTS, `reports-${name}.png`),
+      fullPage: true,
+    });
+  }
+}
+
 function store(): Database {
   return openDatabase({ dataDir, url: `file:${path.join(dataDir, "perforator.db")}` });
 }
@@ -177,6 +187,8 @@ describe.sequential("reports and the dashboard in Chromium", () => {
     expect(await notes.locator("img").count()).toBe(0);
     expect(await page.getByTestId("figures").textContent()).toContain("requests/s412150");
     expect(await page.getByTestId("report-edited").textContent()).toContain("by Ada");
+    await flameReady(page);
+    await shot(page, "report");
     expect(await movedRow(page, "search_user")).toEqual({ before: 90, after: 1.7 });
     clean(page);
   });
@@ -262,6 +274,7 @@ describe.sequential("reports and the dashboard in Chromium", () => {
       "api",
       "demo-server",
     ]);
+    await shot(page, "dashboard");
     const demo = page.locator('[data-testid="service-card"][data-service="demo-server"]');
     expect(await demo.getByTestId("sparkline").count()).toBe(1); // folded uploads have no CPU unit: profiles only
     expect(await demo.getByTestId("top-functions").textContent()).toContain("select");

@@ -75,8 +75,8 @@ function ServiceCard({
           last upload {s.lastProfileAt ? formatDate(s.lastProfileAt) : "never"}
         </span>
         <span className="ml-auto text-xs text-slate-500">
-          {s.profiles.toLocaleString("en-US")} profiles
-          {s.sampleUnit ? ` · ${formatTotal(s.total, s.sampleUnit)}` : ""}
+          {s.profiles.toLocaleString("en-US")} profile{s.profiles === 1 ? "" : "s"}
+          {s.sampleUnit ? ` · ${formatTotal(s.total, s.sampleUnit)} ${s.sampleType ?? ""}` : ""}
         </span>
       </div>
       <div className="grid gap-4 px-4 py-3 md:grid-cols-[auto_1fr_1fr]">
