@@ -14,4 +14,10 @@ export const EXPECTED_SKIPS = [
     why: "not root: loading the eBPF sampler needs root or CAP_BPF+CAP_PERFMON (CI runs as root)",
     applies: (_env, isRoot) => !isRoot,
   },
+  {
+    package: "perforator-ts",
+    test: "pnpm demo > records both servers, creates the report and prints a public link showing search_user falling",
+    why: "not root: the demo records with eBPF, which needs root or CAP_BPF+CAP_PERFMON (CI runs as root)",
+    applies: (_env, isRoot) => !isRoot,
+  },
 ];

@@ -14,6 +14,6 @@ export function proxy(req: NextRequest) {
 }
 
 export const config = {
-  // Public: sign-in/up, invite acceptance, public share links, APIs (they answer 401 themselves), Next's assets.
-  matcher: ["/((?!api/|_next/|sign-in|sign-up|s/|favicon.ico).*)"],
+  // Public: sign-in/up, invite acceptance, public share links and reports (/r/ answers 404 itself without access), APIs (they answer 401 themselves), Next's assets.
+  matcher: ["/((?!api/|_next/|sign-in|sign-up|s/|r/|favicon.ico).*)"],
 };

@@ -177,7 +177,7 @@ export async function acceptInvite(db: Database, token: string, userId: string):
   return { teamId: invite.teamId, teamName: invite.teamName, role: invite.role };
 }
 
-export type ShareKind = "profile" | "view" | "diff";
+export type ShareKind = "profile" | "view" | "diff" | "report";
 
 export interface ShareLinkRow {
   id: string;

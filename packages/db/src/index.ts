@@ -20,6 +20,7 @@ export {
   sweepOrphanBlobs,
 } from "./compactor.js";
 export { type CompactorThread, type CompactorThreadOptions, startCompactorThread } from "./compactor-thread.js";
+export * from "./dashboard.js";
 export {
   type Database,
   type DbClient,
@@ -53,6 +54,7 @@ export {
   topFunctions,
 } from "./profiles.js";
 export { type RenderQuery, type RenderStats, renderMerged, renderMergedWithStats } from "./render.js";
+export * from "./reports.js";
 export { decodeRollup, encodeRollup, type RollupData } from "./rollup.js";
 export {
   type ApiTokenRecord,

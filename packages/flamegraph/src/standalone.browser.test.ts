@@ -319,4 +319,28 @@ describe("standalone page", { timeout: 30_000 }, () => {
     expect(o.errors).toEqual([]);
     await page.close();
   });
+
+  it("a prelude (e.g. a report) sits above a working viewer, styled by the extra CSS, still offline", async () => {
+    const fast = serverProfile({ search: 5, send: 40, idle: 55 });
+    const html = renderStandaloneHtml({
+      title: "report",
+      profile: fast,
+      baseline: slow,
+      prelude: '<section id="report-prelude"><h2 class="rp">Dict lookup</h2></section>',
+      css: ".rp{color:rgb(1, 2, 3)}</style><script>alert(3)</script>",
+    });
+    const o = await open("prelude", html);
+    expect(await o.page.textContent("#report-prelude h2")).toBe("Dict lookup");
+    expect(await o.page.$eval("#report-prelude h2", (e) => getComputedStyle(e).color)).toBe("rgb(1, 2, 3)");
+    const order = await o.page.evaluate(
+      () =>
+        document.getElementById("report-prelude")!.compareDocumentPosition(document.getElementById("root")!) &
+        Node.DOCUMENT_POSITION_FOLLOWING,
+    );
+    expect(order).toBeTruthy();
+    expect(await o.page.isVisible("[data-testid=diff-legend]")).toBe(true);
+    expect(o.dialogs).toEqual([]);
+    expect(o.blocked).toEqual([]);
+    expect(o.errors).toEqual([]);
+  });
 });

@@ -10,6 +10,7 @@ import type { Source } from "../lib/source";
 import { sourceUrl } from "../lib/source";
 import { DEFAULT_FROM, DEFAULT_UNTIL } from "../lib/time";
 import { useTRPC } from "../trpc/react";
+import { CreateReportButton } from "./create-report";
 import { DiffTable } from "./diff-table";
 import { FlameView } from "./flame-view";
 import { RangePicker } from "./range-picker";
@@ -168,6 +169,7 @@ export function DiffView({ canShare }: { canShare: boolean }) {
           >
             ⇄ Swap
           </button>
+          {canShare ? <CreateReportButton baseline={baseline} target={target} /> : null}
           <ShareBar target={target} baseline={baseline} canShare={canShare && baseline !== null} />
         </div>
       </div>

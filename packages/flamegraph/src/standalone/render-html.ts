@@ -13,6 +13,13 @@ export interface StandaloneOptions {
   baseline?: Profile;
   /** In a diff, how frames of the two profiles are matched (default "name"; see alignFrames in @perforator/profile). */
   match?: FrameMatch;
+  /**
+   * HTML placed above the viewer (e.g. a report's notes and tables), inserted as is: the caller escapes it. It must be
+   * self-contained too: the page's Content-Security-Policy blocks any request (images only as `data:` URLs).
+   */
+  prelude?: string;
+  /** Extra CSS for the prelude, added to the page's own stylesheet. */
+  css?: string;
 }
 
 let cachedScript: string | null = null;
@@ -88,9 +95,10 @@ export function renderStandaloneHtml(opts: StandaloneOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <title>${escapeHtml(opts.title)}</title>
-<style>${PAGE_CSS}</style>
+<style>${PAGE_CSS}${(opts.css ?? "").replace(/<\/(style)/gi, "<\\/$1")}</style>
 </head>
 <body>
+${opts.prelude ?? ""}
 <noscript><p>This flamegraph needs JavaScript enabled.</p></noscript>
 <div id="root"></div>
 <script type="application/json" id="perforator-data">${data}</script>

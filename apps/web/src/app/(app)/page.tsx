@@ -1,7 +1,7 @@
 import Link from "next/link";
+import { DASHBOARD_RANGES, DashboardServices, RecentReports } from "../../components/dashboard";
 import { HealthCard } from "../../components/health-card";
 import { formatDate, formatTotal } from "../../lib/format";
-import { withService } from "../../lib/selector";
 import { serverApi } from "../../trpc/server";
 
 export const dynamic = "force-dynamic";
@@ -33,71 +33,69 @@ function EmptyState() {
   );
 }
 
-export default async function Home() {
+/** The team dashboard: every service at a glance over the chosen range, what changed, recent reports and uploads. */
+export default async function Home({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const sp = await searchParams;
+  const range = DASHBOARD_RANGES.find((r) => r.from === sp.range) ?? DASHBOARD_RANGES[1];
   const api = await serverApi();
-  const [health, services, recent] = await Promise.all([
+  const [health, overview, reports, recent] = await Promise.all([
     api.health(),
-    api.profiles.services(),
-    api.profiles.recent({ limit: 15 }),
+    api.dashboard.overview({ from: range.from, until: "now" }),
+    api.reports.list({ limit: 100 }),
+    api.profiles.recent({ limit: 10 }),
   ]);
   return (
     <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
-      <div className="space-y-6">
-        {services.length === 0 ? (
+      <div className="space-y-4">
+        {overview.services.length === 0 ? (
           <EmptyState />
         ) : (
           <>
-            <section className="rounded-lg border border-slate-200 bg-white shadow-sm">
-              <h2 className="border-b border-slate-100 px-4 py-3 font-semibold">Services</h2>
-              <table className="w-full text-left text-sm" data-testid="services">
-                <thead className="text-xs text-slate-500">
-                  <tr>
-                    <th className="px-4 py-2 font-medium">Service</th>
-                    <th className="px-4 py-2 font-medium">Profiles</th>
-                    <th className="px-4 py-2 font-medium">Last upload</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {services.map((s) => (
-                    <tr key={s.id} className="border-t border-slate-100 hover:bg-slate-50">
-                      <td className="px-4 py-2 font-mono">
-                        <Link
-                          className="text-indigo-600 hover:underline"
-                          href={`/explore?query=${encodeURIComponent(withService("", s.name))}`}
-                        >
-                          {s.name}
-                        </Link>
-                      </td>
-                      <td className="px-4 py-2 tabular-nums">{s.profileCount.toLocaleString("en-US")}</td>
-                      <td className="px-4 py-2 text-slate-600">
-                        {s.lastProfileAt ? formatDate(s.lastProfileAt) : "—"}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
-            <section className="rounded-lg border border-slate-200 bg-white shadow-sm">
-              <h2 className="border-b border-slate-100 px-4 py-3 font-semibold">Recent profiles</h2>
-              <ul className="divide-y divide-slate-100 text-sm" data-testid="recent-profiles">
-                {recent.map((p) => (
-                  <li key={p.id} className="flex flex-wrap items-center gap-x-4 px-4 py-2">
-                    <Link href={`/p/${p.id}`} className="font-mono text-indigo-600 hover:underline">
-                      {p.service}
-                    </Link>
-                    <span className="text-slate-600">{formatDate(p.startTime)}</span>
-                    <span className="text-slate-500">
-                      {p.sampleType} · {formatTotal(p.totalValue, p.sampleUnit)} ·{" "}
-                      {p.sampleCount.toLocaleString("en-US")} stacks · {p.format}
-                    </span>
-                  </li>
+            <div className="flex flex-wrap items-center gap-3">
+              <h1 className="text-xl font-semibold">Services</h1>
+              <nav className="flex gap-1 text-sm" aria-label="Range" data-testid="dashboard-range">
+                {DASHBOARD_RANGES.map((r) => (
+                  <Link
+                    key={r.from}
+                    href={`/?range=${r.from}`}
+                    aria-current={r === range ? "page" : undefined}
+                    className={`rounded-md px-2.5 py-1 ${r === range ? "bg-indigo-50 font-medium text-indigo-700" : "text-slate-600 hover:bg-slate-100"}`}
+                  >
+                    {r.label}
+                  </Link>
                 ))}
-              </ul>
-            </section>
+              </nav>
+              <span className="text-xs text-slate-500">
+                {formatDate(overview.from)} → {formatDate(overview.until)}, compared with {range.previous}
+              </span>
+            </div>
+            <DashboardServices d={overview} previous={range.previous} reports={reports} />
           </>
         )}
       </div>
-      <HealthCard initial={health} />
+      <div className="space-y-6">
+        <RecentReports reports={reports.slice(0, 8)} />
+        <section className="rounded-lg border border-slate-200 bg-white shadow-sm">
+          <h2 className="border-b border-slate-100 px-4 py-3 font-semibold">Recent uploads</h2>
+          <ul className="divide-y divide-slate-100 text-sm" data-testid="recent-profiles">
+            {recent.map((p) => (
+              <li key={p.id} className="px-4 py-2">
+                <Link href={`/p/${p.id}`} className="font-mono text-indigo-600 hover:underline">
+                  {p.service}
+                </Link>
+                <div className="text-xs text-slate-500">
+                  {formatDate(p.startTime)} · {formatTotal(p.totalValue, p.sampleUnit)} {p.sampleType}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <HealthCard initial={health} />
+      </div>
     </div>
   );
 }

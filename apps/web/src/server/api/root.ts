@@ -1,5 +1,7 @@
+import { dashboardRouter } from "./routers/dashboard";
 import { health } from "./routers/health";
 import { profilesRouter } from "./routers/profiles";
+import { reportsRouter } from "./routers/reports";
 import { shareRouter } from "./routers/share";
 import { teamRouter } from "./routers/team";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -9,6 +11,8 @@ export const appRouter = createTRPCRouter({
   team: teamRouter,
   profiles: profilesRouter,
   share: shareRouter,
+  reports: reportsRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -13,7 +13,7 @@ const sourceInput = z.custom<Source>((v) => parseSource(v) !== null, "not a prof
  * Freezes a source for a public link: a relative range ("last hour") becomes the absolute one it means now, so the
  * link keeps showing what its author saw; a profile must belong to the team.
  */
-async function freeze(db: Database, teamId: string, s: Source): Promise<Source> {
+export async function freeze(db: Database, teamId: string, s: Source): Promise<Source> {
   if (s.kind === "profile") {
     if (!(await getProfile(db, teamId, s.id)))
       throw new TRPCError({ code: "NOT_FOUND", message: `no profile ${s.id}` });

@@ -1,0 +1,79 @@
+// `pnpm demo` end to end with short recordings (root only: it records with eBPF): ingest + web start, the two servers
+// are recorded and uploaded, the report is created, and its public link shows search_user's share falling by more
+// than half. Ports and data dir are private to the test; everything is stopped when the demo exits (DEMO_EXIT=1).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const isRoot = process.getuid?.() === 0;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe("pnpm demo", () => {
+  it("without root it says why and what to run instead, and exits 1 before building anything", () => {
+    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "bash", "scripts/demo.sh"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    if (r.error) throw r.error;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot record here: it runs as \S+, not root/);
+    expect(r.stderr).toContain("sudo pnpm demo");
+    expect(r.stderr).toContain("pnpm perforator upload");
+  });
+
+  it.skipIf(!isRoot)(
+    "records both servers, creates the report and prints a public link showing search_user falling",
+    { timeout: 20 * 60_000 },
+    async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), "perforator-demo-"));
+      try {
+        const web = await freePort();
+        const ingest = await freePort();
+        const r = spawnSync("bash", ["scripts/demo.sh"], {
+          cwd: root,
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            DEMO_SECONDS: "4",
+            DEMO_EXIT: "1",
+            WEB_PORT: String(web),
+            INGEST_PORT: String(ingest),
+            PERFORATOR_DATA_DIR: dataDir,
+            PERFORATOR_WEB_URL: `http://127.0.0.1:${web}`,
+          },
+          timeout: 20 * 60_000,
+        });
+        expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(0);
+        const out = r.stdout;
+        const base = `http://127.0.0.1:${web}`;
+        expect(out).toContain(`Sign in        ${base}/sign-in`);
+        expect(out).toMatch(/password {2}\S{12,}/);
+        expect(out).toMatch(new RegExp(`Before {9}${base}/p/\\w+`));
+        expect(out).toMatch(new RegExp(`After {10}${base}/p/\\w+`));
+        const m = /search_user +([\d.]+)% → ([\d.]+)% of CPU/.exec(out);
+        expect(m, out).not.toBeNull();
+        expect(Number(m[2])).toBeLessThan(Number(m[1]) / 2);
+        expect(out).toMatch(new RegExp(`Public report  ${base}/r/[A-Za-z0-9_-]{22} `));
+        // DEMO_EXIT=1 stopped the servers again.
+        await expect(fetch(`${base}/api/trpc/health`)).rejects.toThrow();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+});
