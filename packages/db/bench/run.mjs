@@ -213,7 +213,8 @@ Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length}
 A day of one-minute profiles of one service (${input}, ~${bodyKb} kB pprof.gz each, two hosts alternating) is stored
 with storeProfile, compacted into 1-minute / 10-minute / 1-hour rollups, and merged with renderMerged (the server
 time of \`GET /api/v1/render\`): wall time best and median of 5, and the least process CPU time of one run (user +
-sys, includes GC threads). With other work on the box, read the CPU column. Design: [docs/platform-store.md](../platform-store.md).
+sys, includes GC threads); the db / blobs / merge split in the notes is from the last run. With other work on the box,
+read the CPU column. Design: [docs/platform-store.md](../platform-store.md).
 
 Rerun: \`pnpm --filter @perforator/db build && DATABASE_URL_TEST=postgresql://postgres:postgres@127.0.0.1:5432/perforator_test pnpm --filter @perforator/db bench\`
 

@@ -11,6 +11,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import {
   type Frame,
   type FrameKind,
+  FrameTable,
   type Labels,
   labelsKey,
   MergeInfo,
@@ -159,16 +160,15 @@ function grow<T extends Int32Array | Float64Array>(a: T, need: number): T {
 const EMPTY: Labels = Object.freeze({});
 
 /**
- * Merges rollups and profiles column-wise: frames by frameKey, label sets by labelsKey, stacks by their
- * frame ids (one hash table), series by (stack, label set) (another). Values are summed in float64 in input
- * order. The header follows merge(): the covered time, `merged_profiles`, first-wins meta, and an Error for
+ * Merges rollups and profiles column-wise: frames through a FrameTable, label sets by labelsKey, stacks by
+ * their global frame ids (one hash table), series through their stack (a short chain per stack). Values are
+ * summed in float64 in input order. The header follows merge(): the covered time, `merged_profiles`, first-wins meta, and an Error for
  * different sample types.
  */
 export class ColumnMerger {
   private readonly info: MergeInfo;
   private readonly nt: number;
-  private readonly frames: Frame[] = [];
-  private readonly frameIndex = new Map<string, number | number[]>();
+  private readonly frameTable = new FrameTable();
   private readonly labelSets: Labels[] = [];
   private readonly labelIndex = new Map<string, number>();
 
@@ -199,28 +199,6 @@ export class ColumnMerger {
 
   get seriesCount(): number {
     return this.nSeries;
-  }
-
-  /** Interns by name, then compares the other fields (no key string per frame; names rarely repeat). */
-  private frameId(f: Frame): number {
-    const hit = this.frameIndex.get(f.name);
-    if (hit !== undefined) {
-      if (typeof hit === "number") {
-        const g = this.frames[hit]!;
-        if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return hit;
-      } else {
-        for (const i of hit) {
-          const g = this.frames[i]!;
-          if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return i;
-        }
-      }
-    }
-    const id = this.frames.length;
-    this.frames.push({ name: f.name, file: f.file, line: f.line, kind: f.kind, module: f.module });
-    if (hit === undefined) this.frameIndex.set(f.name, id);
-    else if (typeof hit === "number") this.frameIndex.set(f.name, [hit, id]);
-    else hit.push(id);
-    return id;
   }
 
   private labelId(l: Labels): number {
@@ -324,7 +302,7 @@ export class ColumnMerger {
   addRollup(d: RollupData, map?: LabelMapper): this {
     this.info.add(d.header);
     const frameMap = new Int32Array(d.frames.length);
-    for (let i = 0; i < d.frames.length; i++) frameMap[i] = this.frameId(d.frames[i]!);
+    for (let i = 0; i < d.frames.length; i++) frameMap[i] = this.frameTable.intern(d.frames[i]!);
     const labelMap = this.mapLabelSets(d.labelSets, map);
     const { stackOff, stackPool, seriesStack, seriesLabel, values } = d;
     const nStacks = stackOff.length - 1;
@@ -349,7 +327,7 @@ export class ColumnMerger {
   addProfile(p: Profile, map?: LabelMapper): this {
     this.info.add(p);
     const frameMap = new Int32Array(p.frames.length);
-    for (let i = 0; i < p.frames.length; i++) frameMap[i] = this.frameId(p.frames[i]!);
+    for (let i = 0; i < p.frames.length; i++) frameMap[i] = this.frameTable.intern(p.frames[i]!);
     const byObject = new Map<Labels, number>();
     let buf = new Int32Array(256);
     for (const s of p.samples) {
@@ -371,7 +349,7 @@ export class ColumnMerger {
   build(): RollupData {
     return {
       header: this.info.build(),
-      frames: this.frames.slice(),
+      frames: this.frameTable.frames.slice(),
       labelSets: this.labelSets.slice(),
       stackOff: this.stackOff.slice(0, this.nStacks + 1),
       stackPool: this.stackPool.slice(0, this.stackOff[this.nStacks]!),

@@ -133,6 +133,20 @@ describe.each(targets)("$name", (target) => {
     });
   });
 
+  it("bootstraps once when several processes start on an empty store at the same moment", async () => {
+    await withDb(target, async (db, url) => {
+      const others = [0, 1, 2].map(() => openDatabase({ url, dataDir: tempDir() }));
+      try {
+        const results = await Promise.all([db, ...others].map((d) => bootstrap(d, d.dataDir)));
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(await db.prisma.apiToken.count()).toBe(1);
+        expect(await db.prisma.team.count({ where: { name: "default" } })).toBe(1);
+      } finally {
+        for (const o of others) await o.close();
+      }
+    });
+  });
+
   it("stores uploads compressed, reads them back, summarises functions, and keeps teams apart", async () => {
     await withDb(target, async (db) => {
       const a = await createTeam(db, "a");

@@ -21,7 +21,7 @@ export { type CallTreeNode, type CallTreeOptions, callTree } from "./ops/call-tr
 export { type TopDiffOptions, type TopDiffRow, topFunctionsDiff } from "./ops/diff.js";
 export { dropFrames, filterByLabel, groupByLabel } from "./ops/filter.js";
 // operations
-export { MergeInfo, type MergeOptions, merge, type ProfileHeader } from "./ops/merge.js";
+export { FrameTable, MergeInfo, type MergeOptions, merge, type ProfileHeader } from "./ops/merge.js";
 export { type FunctionRef, type Sandwich, sandwich } from "./ops/sandwich.js";
 export {
   compileMatchers,

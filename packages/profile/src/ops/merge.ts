@@ -31,6 +31,38 @@ const EMPTY: Labels = Object.freeze({});
 /** Samples per prefetch batch in ProfileMerger.add: their slots and runs (~100 bytes each) stay in L1/L2. */
 const CHUNK = 128;
 
+/**
+ * Interns frames by name, then compares the other fields: no key string per frame (names rarely repeat with
+ * other fields). `frames[i]` is a copy of the frame that got id i.
+ */
+export class FrameTable {
+  readonly frames: Frame[] = [];
+  /** name → frame indices with that name (usually one). */
+  private readonly byName = new Map<string, number | number[]>();
+
+  intern(f: Frame): number {
+    const frames = this.frames;
+    const hit = this.byName.get(f.name);
+    if (hit !== undefined) {
+      if (typeof hit === "number") {
+        const g = frames[hit]!;
+        if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return hit;
+      } else {
+        for (const i of hit) {
+          const g = frames[i]!;
+          if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return i;
+        }
+      }
+    }
+    const idx = frames.length;
+    frames.push({ name: f.name, file: f.file, line: f.line, kind: f.kind, module: f.module });
+    if (hit === undefined) this.byName.set(f.name, idx);
+    else if (typeof hit === "number") this.byName.set(f.name, [hit, idx]);
+    else hit.push(idx);
+    return idx;
+  }
+}
+
 /** Incremental merge: `add` profiles one by one (e.g. as they are read from storage), then `build`. */
 export class ProfileMerger {
   readonly sampleTypes: readonly ValueType[];
@@ -38,9 +70,7 @@ export class ProfileMerger {
   private readonly keepLabels: boolean;
   private readonly info: MergeInfo;
 
-  private readonly frames: Frame[] = [];
-  /** name → frame indices with that name (usually one). */
-  private readonly byName = new Map<string, number | number[]>();
+  private readonly frameTable = new FrameTable();
   private readonly labelSets: Labels[] = [];
   private readonly labelIndex = new Map<string, number>();
 
@@ -76,25 +106,7 @@ export class ProfileMerger {
   }
 
   private internFrame(f: Frame): number {
-    const frames = this.frames;
-    const hit = this.byName.get(f.name);
-    if (hit !== undefined) {
-      if (typeof hit === "number") {
-        const g = frames[hit]!;
-        if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return hit;
-      } else {
-        for (const i of hit) {
-          const g = frames[i]!;
-          if (g.line === f.line && g.file === f.file && g.kind === f.kind && g.module === f.module) return i;
-        }
-      }
-    }
-    const idx = frames.length;
-    frames.push({ name: f.name, file: f.file, line: f.line, kind: f.kind, module: f.module });
-    if (hit === undefined) this.byName.set(f.name, idx);
-    else if (typeof hit === "number") this.byName.set(f.name, [hit, idx]);
-    else hit.push(idx);
-    return idx;
+    return this.frameTable.intern(f);
   }
 
   private labelId(labels: Labels, cache: Map<Labels, number>): number {
@@ -302,7 +314,7 @@ export class ProfileMerger {
       samples[i] = { stack, values: v, labels: this.keepLabels ? this.labelSets[li]! : EMPTY };
       b = c + n + ((n & 1) === 0 ? 0 : 1);
     }
-    return { ...this.info.build(), frames: this.frames.slice(), samples };
+    return { ...this.info.build(), frames: this.frameTable.frames.slice(), samples };
   }
 }
 
