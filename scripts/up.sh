@@ -27,7 +27,7 @@ done
 
 cat >&2 <<MSG
 
-  ingest  http://127.0.0.1:$INGEST_PORT   (POST /ingest, Pyroscope-compatible)
+  ingest  http://127.0.0.1:$INGEST_PORT   (/api/v1 and Pyroscope's /ingest; token: $PERFORATOR_DATA_DIR/ingest-token)
   web     http://127.0.0.1:$WEB_PORT
   record  sudo pnpm perforator record --pid PID --duration 30s --serve :9006
 
