@@ -4,11 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# clang/llvm/libbpf-dev/bpftool/libelf-dev/zlib1g-dev: build the eBPF sampler; chromium: browser tests;
-# golang-go: `go tool pprof`, the reference reader for the pprof files we write; postgresql: the team database tests;
-# gcc/make: the native loader and test programs; python3.11: Debian's own CPython build (interpreter inside the
-# executable, not in libpython), which the collector's tests profile next to the pyenv builds.
-PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make chromium golang-go postgresql python3.11)
+# What the build and the tests need (each test's needs, checked):
+# - clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool: build the eBPF sampler (native/build.sh);
+# - gcc make: the native loader, test programs and tools/offsets; binutils: nm/readelf/objdump/objcopy/strip, the
+#   reference readers of the ELF tests; libc6-dbg: libc's detached debug symbols (symbolize.test.ts names
+#   libc-internal functions through them);
+# - python3.11: Debian's own CPython build (interpreter inside the executable, not in libpython), which the collector's
+#   tests profile next to the pyenv builds 3.11.7, 3.12.1, 3.13.0 and a 3.10 (those come from pyenv, see README);
+# - chromium: browser tests (through playwright-core); golang-go: `go tool pprof`, the reference reader for the pprof
+#   files we write; postgresql: the team database tests (DATABASE_URL_TEST).
+PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool gcc make binutils libc6-dbg python3.11 chromium golang-go
+  postgresql)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,8 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { perforatorVersion } from "@perforator/profile/version";
 import type { NextConfig } from "next";
-
-const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
 function gitCommit(): string {
   if (process.env.PERFORATOR_COMMIT) return process.env.PERFORATOR_COMMIT;
@@ -16,7 +14,7 @@ function gitCommit(): string {
 const config: NextConfig = {
   // Baked in at build time: the health procedure reports what was built, not what is on disk now.
   env: {
-    PERFORATOR_VERSION: pkg.version,
+    PERFORATOR_VERSION: perforatorVersion(),
     PERFORATOR_COMMIT: gitCommit(),
     PERFORATOR_BUILT_AT: new Date().toISOString(),
   },

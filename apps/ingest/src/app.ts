@@ -1,5 +1,6 @@
 import rateLimit from "@fastify/rate-limit";
 import type { Database } from "@perforator/db";
+import { perforatorVersion } from "@perforator/profile/version";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -15,7 +16,7 @@ import { registerRead } from "./routes/read.js";
 import { registerUpload } from "./routes/upload.js";
 import { storeSize, verifyToken } from "./store.js";
 
-export const VERSION = "0.2.0";
+export const VERSION = perforatorVersion();
 
 export interface AppOptions {
   db: Database;

@@ -16,11 +16,16 @@ import http from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { requirePython } from "../dist/index.js";
 
 const PKG = fileURLToPath(new URL("..", import.meta.url));
 const ROOT = join(PKG, "../..");
 const CLI = join(PKG, "dist/cli.js");
-const PY = process.env.PERFORATOR_BENCH_PYTHON ?? "/root/.pyenv/versions/3.12.1/bin/python3";
+// PERFORATOR_BENCH_PYTHON: an interpreter to use instead of the discovered 3.12.1 (e.g. /usr/bin/python3.11).
+const PY = process.env.PERFORATOR_BENCH_PYTHON ?? requirePython("3.12.1").executable;
+const PY_VERSION = execFileSync(PY, ["-c", "import platform; print(platform.python_version())"], {
+  encoding: "utf8",
+}).trim();
 const PAIRS = Number(process.env.PAIRS ?? 8);
 const PHASE_S = Number(process.env.PHASE_SECONDS ?? 6);
 const LONG_WARM_S = Number(process.env.LONG_WARMUP_SECONDS ?? 30);
@@ -253,7 +258,7 @@ try {
 Command: \`pnpm --filter @perforator/collector bench\` (as root, after \`pnpm --filter @perforator/collector build\`;
 \`PAIRS\`, \`PHASE_SECONDS\`, \`SETTLE_SECONDS\`, \`LONG_WARMUP_SECONDS\`, \`LONG_SECONDS\`, \`CONCURRENCY\`, \`PIN=0\`
 override the defaults; takes about 10 min).
-Run: ${date}, ${cpus().length} CPUs, Python ${PY.replace(/^.*versions\/([^/]+).*$/, "$1")}, ${CONCURRENCY} concurrent plain
+Run: ${date}, ${cpus().length} CPUs, Python ${PY_VERSION}, ${CONCURRENCY} concurrent plain
 (non-keep-alive; the server speaks HTTP/1.0) loopback requests from a Node load generator to
 \`test/workloads/server.py\` (linear search).${PIN ? " Server pinned to CPU 1, load generator to CPU 0 (`taskset`); the collector is not pinned." : ""}
 

@@ -11,13 +11,14 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { requirePython } from "../dist/index.js";
 
 const PKG = fileURLToPath(new URL("..", import.meta.url));
 const ROOT = join(PKG, "../..");
 const BIN = join(PKG, "build/perforator-sampler");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PYV = "3.12.1";
-const PY = `/root/.pyenv/versions/${PYV}/bin/python3`;
+const PY = requirePython(PYV).executable;
 const CLK_TCK = 100;
 
 execFileSync("bash", [join(PKG, "native/build.sh")], { stdio: "inherit" });

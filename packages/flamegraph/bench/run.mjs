@@ -55,7 +55,7 @@ try {
   // End to end: the standalone page (renderStandaloneHtml) of a synthetic Profile, as `perforator record -o` writes it.
   const { ProfileBuilder, buildFlameTree } = await import("@perforator/profile");
   const { LineResolver, indexTree } = await import("../dist/index.js");
-  const { renderStandaloneHtml } = await import("../dist/standalone-asset.js");
+  const { renderStandaloneHtml } = await import("../dist/standalone/render-html.js");
   for (const stacks of (process.env.BENCH_STACKS ?? "10000,100000").split(",").map(Number)) {
     let seed = 7;
     const rnd = () => {

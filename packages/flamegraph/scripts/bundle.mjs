@@ -7,7 +7,7 @@ import { build } from "esbuild";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 mkdirSync(join(root, "dist"), { recursive: true });
 const result = await build({
-  entryPoints: [join(root, "src/standalone/main.tsx")],
+  entryPoints: [join(root, "src/standalone/page.tsx")],
   outfile: join(root, "dist/standalone.js"),
   bundle: true,
   minify: true,

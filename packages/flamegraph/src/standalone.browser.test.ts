@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { ProfileBuilder } from "@perforator/profile";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { renderStandaloneHtml } from "./standalone-asset.js";
+import { renderStandaloneHtml } from "./standalone/render-html.js";
 import { chromiumFixture, drawnInView, type Rect, rectOf } from "./test-utils/browser.js";
 import { serverProfile, XSS, xssProfile } from "./test-utils/profiles.js";
 

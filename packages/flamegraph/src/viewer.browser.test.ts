@@ -8,9 +8,9 @@ import { pathToFileURL } from "node:url";
 import { ProfileBuilder } from "@perforator/profile";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { renderStandaloneHtml } from "./standalone-asset.js";
+import { renderStandaloneHtml } from "./standalone/render-html.js";
 import { chromiumFixture, drawnInView, type Rect, rectOf } from "./test-utils/browser.js";
-import { pyAt as py, serverProfile } from "./test-utils/profiles.js";
+import { deployedElsewhere, pyAt as py, serverProfile } from "./test-utils/profiles.js";
 
 const fx = chromiumFixture("pfg-viewer-");
 
@@ -263,5 +263,32 @@ describe("keyboard navigation", { timeout: 30_000 }, () => {
     await expect.poll(() => focusName(page)).toBe("search_user");
     await expect.poll(() => announced(page)).toContain("removed: only in the baseline, was 90.00%");
     await page.close();
+  });
+
+  it("diff of server.py against server_dict.py deployed elsewhere: frames line up by name, or exactly on request", async () => {
+    const before = serverProfile({ search: 90, send: 4, idle: 6 });
+    const after = deployedElsewhere(
+      serverProfile({ search: 2, send: 4, idle: 6 }),
+      "/srv/app/server_dict.py",
+      "/usr/local/lib/python3.12",
+    );
+    const statuses = (page: Page, name: string) =>
+      page.evaluate((n) => window.__flamegraph!.main!.diffStatuses(n), name);
+    const byName = await open("match-name", renderStandaloneHtml({ title: "d", profile: after, baseline: before }));
+    expect(await statuses(byName.page, "<module>")).toEqual(["both"]);
+    expect(await statuses(byName.page, "search_user")).toEqual(["both"]);
+    expect(await byName.page.textContent("[data-testid=diff-match]")).toContain("by function name and module");
+    await byName.page.click("text=Top table");
+    await expect.poll(() => byName.page.locator("tr", { hasText: "search_user" }).count()).toBe(1);
+    expect(byName.errors).toEqual([]);
+    await byName.page.close();
+    const exact = await open(
+      "match-exact",
+      renderStandaloneHtml({ title: "d", profile: after, baseline: before, match: "exact" }),
+    );
+    expect((await statuses(exact.page, "<module>")).sort()).toEqual(["new", "removed"]);
+    expect((await statuses(exact.page, "search_user")).sort()).toEqual(["new", "removed"]);
+    expect(await exact.page.textContent("[data-testid=diff-match]")).toContain("matched exactly");
+    await exact.page.close();
   });
 });

@@ -1,11 +1,23 @@
 /**
  * The one-line text form of a frame used by folded stacks (and py-spy's raw output):
  * Python `qualname (file:line)` (or `qualname (file)` when the line is unknown),
- * kernel `name_[k]`, anything else its bare name.
+ * kernel `name_[k]`, anything else its bare name. Also the frame helpers importers and exporters share.
  */
 import type { Frame } from "./model.js";
 
 export const KERNEL_SUFFIX = "_[k]";
+
+const KERNEL_MODULES = new Set(["[kernel]", "[kernel.kallsyms]", "[vdso]_kernel"]);
+
+/** A pprof mapping / module name that stands for the kernel (`[kernel.kallsyms]`, `[vdso]_kernel`, …). */
+export function isKernelModule(module: string): boolean {
+  return KERNEL_MODULES.has(module) || module.startsWith("[kernel");
+}
+
+/** Python when the file is a `.py` source or a CPython pseudo-file such as `<frozen importlib._bootstrap>`. */
+export function looksLikePythonFile(file: string): boolean {
+  return file.endsWith(".py") || (file.startsWith("<") && file.endsWith(">") && file.length > 2);
+}
 
 const PY_WITH_LINE = /^(.*) \(([^()]*):([1-9]\d*)\)$/;
 const PY_FILE_ONLY = /^(.*) \(([^():]*\.py)\)$/;

@@ -1,4 +1,4 @@
-export { buildDiffFlameTree, buildFlameTree, type FlameTreeOptions } from "./exporters/flame-tree.js";
+export { buildDiffFlameTree, buildFlameTree, type FlameTreeOptions } from "./exporters/build-flame-tree.js";
 export { type ToFoldedOptions, toFolded } from "./exporters/folded.js";
 export {
   PROFILE_JSON_FORMAT,
@@ -8,20 +8,32 @@ export {
 } from "./exporters/json.js";
 // exporters
 export { type ToPprofOptions, toPprof } from "./exporters/pprof.js";
-export * from "./flame-tree.js";
-export { formatFrameText, KERNEL_SUFFIX, parseFrameText } from "./frame-text.js";
+export * from "./flame-tree-format.js";
+export { formatFrameText, KERNEL_SUFFIX, looksLikePythonFile, parseFrameText } from "./frame-text.js";
 // importers
 export { detectFormat, importProfile, type ProfileFormat } from "./importers/auto.js";
 export { type CpuProfileJson, isCpuProfileShape, parseCpuProfile } from "./importers/cpuprofile.js";
 export { type FoldedOptions, parseFolded } from "./importers/folded.js";
 export { parseProfile } from "./importers/json.js";
-export { isGzip, looksLikePythonFile, parsePprof } from "./importers/pprof.js";
+export { isGzip, parsePprof } from "./importers/pprof.js";
+// operations
+export { FrameTable } from "./intern/frame-table.js";
+export { fnv1a } from "./intern/hash.js";
 export * from "./model.js";
 export { type CallTreeNode, type CallTreeOptions, callTree } from "./ops/call-tree.js";
 export { type TopDiffOptions, type TopDiffRow, topFunctionsDiff } from "./ops/diff.js";
 export { dropFrames, filterByLabel, groupByLabel } from "./ops/filter.js";
-// operations
-export { FrameTable, MergeInfo, type MergeOptions, merge, type ProfileHeader } from "./ops/merge.js";
+export {
+  alignFrames,
+  FRAME_MATCHES,
+  type FrameMatch,
+  frameMatchKey,
+  type MatchOptions,
+  mainScriptFiles,
+  parseFrameMatch,
+  pythonModuleOf,
+} from "./ops/match.js";
+export { MergeInfo, type MergeOptions, merge, type ProfileHeader } from "./ops/merge.js";
 export { type FunctionRef, type Sandwich, sandwich } from "./ops/sandwich.js";
 export {
   compileMatchers,

@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  defaultOutputName,
-  displayUrl,
-  parseDuration,
-  parseFormat,
-  parseFreq,
-  parseListenAddress,
-  parsePids,
-  UsageError,
-} from "./args.js";
+import { UsageError } from "../errors.js";
+import { displayUrl } from "../output/serve.js";
+import { defaultOutputName, parseDuration, parseFormat, parseFreq, parseListenAddress, parsePids } from "./args.js";
 
 describe("parseDuration", () => {
   it("accepts the units users type", () => {

@@ -3,36 +3,9 @@
  * `UsageError` that names the flag, says what was wrong and what is accepted; the CLI
  * turns it into exit code 64 (EX_USAGE) with the usage hint.
  */
-
-/** Exit codes of the CLI (documented in the package README). */
-export const EXIT = {
-  ok: 0,
-  /** A runtime failure: missing privileges, sampler failure, unreadable file, port in use. */
-  failure: 1,
-  /** A target that does not exist (`--pid` of a process that is gone). */
-  noTarget: 2,
-  /** Bad command line (BSD sysexits EX_USAGE). */
-  usage: 64,
-} as const;
-
-export class UsageError extends Error {
-  readonly exitCode = EXIT.usage;
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** An error the user can act on, with the exit code the CLI should return. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = EXIT.failure,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+import { UsageError } from "../errors.js";
+import { OUTPUT_FORMATS, type OutputFormat } from "../output/encode.js";
+import type { ListenAddress } from "../output/serve.js";
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -84,12 +57,6 @@ export function parsePids(value: string, previous: number[] = []): number[] {
   return out;
 }
 
-export interface ListenAddress {
-  /** Host to bind; "" means all interfaces. */
-  host: string;
-  port: number;
-}
-
 /** `:9006`, `9006`, `localhost:9006`, `0.0.0.0:9006`, `[::1]:9006`. Port 0 picks a free port. */
 export function parseListenAddress(value: string, flag = "--serve"): ListenAddress {
   const text = value.trim();
@@ -120,15 +87,6 @@ export function parseListenAddress(value: string, flag = "--serve"): ListenAddre
   }
   return { host, port };
 }
-
-/** The URL a user pastes into a browser for a listening address. */
-export function displayUrl(host: string, port: number): string {
-  if (host === "" || host === "0.0.0.0" || host === "::") return `http://localhost:${port}/`;
-  return host.includes(":") ? `http://[${host}]:${port}/` : `http://${host}:${port}/`;
-}
-
-export const OUTPUT_FORMATS = ["html", "pprof", "folded", "json"] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const FORMAT_ALIASES: Record<string, OutputFormat> = {
   html: "html",

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, startWorkload, tmp } from "./test-utils/e2e.js";
+import { readableCliCopy, runCli, startWorkload, tmp } from "./test-utils/e2e.js";
 
 // The built CLI as a user runs it: exit codes and the messages they act on.
 describe("perforator CLI: usage and errors", () => {
@@ -53,9 +53,12 @@ describe("perforator CLI: usage and errors", () => {
   it("tells a non-root user to use sudo (exit 1) and writes nothing", async () => {
     const w = await startWorkload("sh", ["-c", "echo ready $$; exec sleep 30"]);
     const dir = tmp();
+    // The other user may not be able to read the checkout (a clone inside a 0700 directory): run a readable copy.
+    const copy = readableCliCopy();
     try {
       const r = await runCli(["record", "-p", String(w.pid), "-d", "1s", "-o", join(dir, "out.html")], {
         wrapper: ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all"],
+        cli: copy.cli,
         cwd: "/",
       });
       expect(r.code).toBe(1);
@@ -63,6 +66,7 @@ describe("perforator CLI: usage and errors", () => {
       expect(existsSync(join(dir, "out.html"))).toBe(false);
     } finally {
       w.stop();
+      rmSync(copy.dir, { recursive: true, force: true });
     }
   });
 

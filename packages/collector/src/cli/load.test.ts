@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { type Profile, ProfileBuilder, totalValue } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
-import { encodeProfile } from "../record/output.js";
-import { CliError } from "./args.js";
+import { CliError } from "../errors.js";
+import { encodeProfile } from "../output/encode.js";
 import { loadProfileFile } from "./load.js";
 import { tmp } from "./test-utils/e2e.js";
 

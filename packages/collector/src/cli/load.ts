@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { importProfile, type Profile, parseProfile } from "@perforator/profile";
-import { CliError, EXIT } from "./args.js";
+import { CliError, EXIT } from "../errors.js";
 
 /**
  * Reads any profile file the profile package can import (pprof .pb/.pb.gz, folded stacks, perforator

@@ -1,24 +1,21 @@
 import { basename, resolve as resolvePath } from "node:path";
-import type { Profile } from "@perforator/profile";
+import { FRAME_MATCHES, type FrameMatch, type Profile } from "@perforator/profile";
 import { Command, CommanderError, Option } from "commander";
-import { writeFileAtomic } from "../record/atomic.js";
-import type { SessionDeps } from "../record/deps.js";
-import { encodePprof, encodeProfile, renderHtml } from "../record/output.js";
-import { serveProfile } from "../record/serve.js";
-import { record } from "../record/session.js";
+import { registerAgentCommand } from "../agent/cli.js";
+import { CliError, EXIT, UsageError } from "../errors.js";
 import {
-  CliError,
-  defaultOutputName,
-  EXIT,
+  encodePprof,
+  encodeProfile,
   type ListenAddress,
   type OutputFormat,
-  parseDuration,
-  parseFormat,
-  parseFreq,
-  parseListenAddress,
-  parsePids,
-  UsageError,
-} from "./args.js";
+  renderHtml,
+  serveProfile,
+  writeFileAtomic,
+} from "../output/index.js";
+import type { SessionDeps } from "../record/deps.js";
+import { record } from "../record/session.js";
+import { addUploadOptions, registerUploadCommand, type UploadFlags } from "../upload/cli.js";
+import { defaultOutputName, parseDuration, parseFormat, parseFreq, parseListenAddress, parsePids } from "./args.js";
 import { loadProfileFile } from "./load.js";
 import { progressLine, summaryLines } from "./report.js";
 import { collectorVersion } from "./version.js";
@@ -96,10 +93,11 @@ async function deliver(d: {
   fallbackName: string;
   onReady: (line: string) => void;
   baseline?: Profile;
+  match?: FrameMatch;
 }): Promise<void> {
-  const { profile, choice, format, title, fallbackName, onReady, baseline } = d;
+  const { profile, choice, format, title, fallbackName, onReady, baseline, match } = d;
   if (choice.serve) {
-    const html = await renderHtml(profile, { title, ...(baseline ? { baseline } : {}) });
+    const html = await renderHtml(profile, { title, ...(baseline ? { baseline, match } : {}) });
     const server = await serveProfile(choice.serve, { html, pprof: encodePprof(profile) });
     onReady(`flamegraph at ${server.url} (Ctrl-C to stop serving)`);
     // Serve until SIGINT/SIGTERM (the recording's own handlers are gone by now).
@@ -114,7 +112,7 @@ async function deliver(d: {
     return;
   }
   const path = choice.output ?? fallbackName;
-  const bytes = await encodeProfile(profile, format, { title, ...(baseline ? { baseline } : {}) });
+  const bytes = await encodeProfile(profile, format, { title, ...(baseline ? { baseline, match } : {}) });
   try {
     writeFileAtomic(path, bytes);
   } catch (err) {
@@ -124,7 +122,8 @@ async function deliver(d: {
   onReady(`wrote ${resolvePath(path)} (${bytes.length.toLocaleString("en-US")} bytes, ${format})`);
 }
 
-interface RecordFlags {
+interface RecordFlags extends UploadFlags {
+  upload?: boolean;
   pid?: number[];
   wholeSystem?: boolean;
   freq: string;
@@ -150,7 +149,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       outputError: (s, write) => write(s.replace(/^error:/, "perforator: error:")),
     });
 
-  program
+  const recordCommand = program
     .command("record")
     .description("record CPU stacks of processes, the whole system, or a command, then write or serve a flamegraph")
     .usage("[options] (--pid PID | --whole-system | -- COMMAND [ARGS...])")
@@ -168,12 +167,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       "-S, --serve [addr]",
       "serve the flamegraph over HTTP at [HOST]:PORT instead of writing a file (default :9006)",
     )
-    .argument("[command...]", "command to launch and profile until it exits (after --)")
-    .action(async (command: string[], flags: RecordFlags) => {
+    .option("-U, --upload", "upload the profile to the ingest when the recording ends and print its link")
+    .argument("[command...]", "command to launch and profile until it exits (after --)");
+  addUploadOptions(recordCommand, "service name for --upload (default: the process name)").action(
+    async (command: string[], flags: RecordFlags) => {
       const freqHz = parseFreq(flags.freq);
       const durationMs = flags.duration !== undefined ? parseDuration(flags.duration) : undefined;
       const format = parseFormat(flags.format);
       const choice = outputChoice(flags);
+      const uploadTo = flags.upload ? (await import("../upload/options.js")).resolveTarget(flags) : undefined;
       const pids = flags.pid ?? [];
       if (!flags.wholeSystem && pids.length === 0 && command.length === 0) {
         throw new UsageError(
@@ -213,6 +215,36 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       if (isTty) io.stderr.write("\r\x1b[K");
       const title = `perforator record ${new Date(result.profile.timeNanos / 1e6).toISOString()}`;
       const stats = result.stats;
+      if (uploadTo) {
+        // --upload alone writes no file; with -o the file is written first (and kept if the upload fails).
+        if (choice.output)
+          await deliver({ profile: result.profile, choice, format, title, fallbackName: "", onReady: () => {} });
+        const { uploadRecording } = await import("../upload/commands.js");
+        for (const l of summaryLines(stats, `uploading to ${uploadTo.url}`)) io.stderr.write(`${l}\n`);
+        await uploadRecording(
+          result,
+          {
+            target: uploadTo,
+            service: flags.service,
+            wholeSystem: flags.wholeSystem === true,
+            pids,
+            labels: flags.label ?? {},
+            ...(flags.url !== undefined ? { urlFromFlag: flags.url } : {}),
+            ...(choice.output && format === "pprof" ? { keptFile: resolvePath(choice.output) } : {}),
+          },
+          io,
+        );
+        if (choice.serve)
+          await deliver({
+            profile: result.profile,
+            choice,
+            format,
+            title,
+            fallbackName: "",
+            onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
+          });
+        return;
+      }
       await deliver({
         profile: result.profile,
         choice,
@@ -223,7 +255,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
           for (const l of summaryLines(stats, line)) io.stderr.write(`${l}\n`);
         },
       });
-    });
+    },
+  );
 
   program
     .command("view")
@@ -251,20 +284,44 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument("<target>", "profile file to compare (after)")
     .option("-o, --output <file>", "write the page to this file (default: perforator-diff.html)")
     .option("-S, --serve [addr]", "serve the page over HTTP at [HOST]:PORT (default :9006)")
-    .action(async (base: string, target: string, flags: { output?: string; serve?: string | true }) => {
-      const choice = outputChoice(flags);
-      const baseline = loadProfileFile(base);
-      const profile = loadProfileFile(target);
-      await deliver({
-        profile,
-        choice,
-        format: "html",
-        title: `${basename(base)} → ${basename(target)}`,
-        fallbackName: "perforator-diff.html",
-        onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
-        baseline,
-      });
-    });
+    .addOption(
+      new Option(
+        "-m, --match <how>",
+        "match frames of the two profiles by function 'name' and module (any directory, host or virtualenv) or 'exact'ly (file, line, module)",
+      )
+        .choices(FRAME_MATCHES)
+        .default("name"),
+    )
+    .action(
+      async (base: string, target: string, flags: { output?: string; serve?: string | true; match: FrameMatch }) => {
+        const choice = outputChoice(flags);
+        const baseline = loadProfileFile(base);
+        const profile = loadProfileFile(target);
+        await deliver({
+          profile,
+          choice,
+          format: "html",
+          title: `${basename(base)} → ${basename(target)}`,
+          fallbackName: "perforator-diff.html",
+          onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
+          baseline,
+          match: flags.match,
+        });
+      },
+    );
+
+  registerUploadCommand(program, io, setExit);
+  registerAgentCommand(
+    program,
+    {
+      stdout: io.stdout,
+      stderr: io.stderr,
+      interrupts: () => io.interrupts ?? processInterrupts(io.stderr),
+      deps: io.deps ?? (async () => (await import("../record/real-deps.js")).loadRealDeps()),
+      version,
+    },
+    setExit,
+  );
 
   program.action(() => {
     program.outputHelp({ error: true });

@@ -94,13 +94,13 @@ describe("perforator record: threads", () => {
 
 describe("perforator record: unsupported Python", () => {
   it("warns once and keeps native stacks for Python 3.10", async () => {
-    const w = await startWorkload(python("3.10.13"), [join(WORKLOADS, "ratio.py"), "60"]);
+    const w = await startWorkload(python("3.10"), [join(WORKLOADS, "ratio.py"), "60"]);
     const dir = tmp();
     try {
       const out = join(dir, "old.json");
       const r = await runCli(["record", "-p", String(w.pid), "-d", "2s", "-f", "json", "-o", out]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr.match(/warning: Python 3\.10\.13 .*not supported/g)).toHaveLength(1);
+      expect(r.stderr.match(/warning: Python 3\.10\.\d+ .*not supported/g)).toHaveLength(1);
       const p = readJsonProfile(out);
       expect(p.samples.length).toBeGreaterThan(0);
       expect(p.frames.some((f) => f.kind === "python")).toBe(false);

@@ -1,20 +1,10 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { type Frame, parsePprof } from "@perforator/profile";
-import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, inclusive, python, runCli, startWorkload, WORKLOADS } from "./test-utils/e2e.js";
+import { describe, expect, it } from "vitest";
+import { freePort, inclusive, python, runCli, startWorkload, useChromium, WORKLOADS } from "./test-utils/e2e.js";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromiumBrowser = useChromium();
 
 const named = (name: string) => (f: Frame) => f.name === name;
 
@@ -50,7 +40,7 @@ async function recordServer(script: string) {
           void (async () => {
             try {
               pprof = new Uint8Array(await (await fetch(`${url}profile.pb.gz`)).arrayBuffer());
-              const page = await browser.newPage();
+              const page = await chromiumBrowser().newPage();
               await page.goto(`${url}?q=UserIDSearchHandler`);
               await page.waitForSelector("[data-testid=matched]", { timeout: 20_000 });
               matched = (await page.textContent("[data-testid=matched]")) ?? "";

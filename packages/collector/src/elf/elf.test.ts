@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { requirePython } from "../python/interpreters.js";
 import { clearElfCache, openElf } from "./cache.js";
 import {
   ET_DYN,
@@ -15,8 +16,10 @@ import {
   vaddrToFileOffset,
 } from "./elf.js";
 
-const LIB312 = "/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0";
-const DEBIAN311 = "/usr/bin/python3.11";
+// Real binaries: pyenv's shared 3.12.1 and Debian's python3.11 (a missing one fails the test with the command that
+// installs it). Looked up when a test needs them, so the other tests still run.
+const lib312 = () => requirePython("3.12.1", { shared: true }).runtimeFile;
+const debian311 = () => requirePython("debian-3.11").executable;
 
 function readelf(args: string[]): string {
   return execFileSync("readelf", ["-W", ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
@@ -41,17 +44,17 @@ function readelfSymbols(path: string, table: string): Map<string, [bigint, numbe
 
 describe("parseElfFile on real binaries", () => {
   it("reads libpython3.12's headers, build-id, DT_NEEDED and .PyRuntime like readelf does", () => {
-    const f = parseElfFile(LIB312);
+    const f = parseElfFile(lib312());
     expect(f.problems).toEqual([]);
     expect(f.type).toBe(ET_DYN);
     expect(f.hasSymtab).toBe(true);
-    const note = readelf(["-n", LIB312]);
+    const note = readelf(["-n", lib312()]);
     expect(f.buildId).toBe(/Build ID: ([0-9a-f]+)/.exec(note)![1]);
-    const dyn = readelf(["-d", LIB312]);
+    const dyn = readelf(["-d", lib312()]);
     const needed = [...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
     expect(f.needed).toEqual(needed);
     expect(f.needed).toContain("libc.so.6");
-    const secs = readelf(["-S", LIB312]);
+    const secs = readelf(["-S", lib312()]);
     const m = /\.PyRuntime\s+PROGBITS\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)/.exec(secs)!;
     const pr = sectionByName(f, ".PyRuntime")!;
     expect(pr.addr).toBe(BigInt(`0x${m[1]}`));
@@ -60,8 +63,8 @@ describe("parseElfFile on real binaries", () => {
   });
 
   it("finds every .dynsym function and object of libpython3.12 with readelf's value and size", () => {
-    const f = parseElfFile(LIB312);
-    const expected = readelfSymbols(LIB312, ".dynsym");
+    const f = parseElfFile(lib312());
+    const expected = readelfSymbols(lib312(), ".dynsym");
     let checked = 0;
     for (const [name, [value, size, type]] of expected) {
       if (type !== "FUNC" && type !== "OBJECT") continue;
@@ -77,7 +80,7 @@ describe("parseElfFile on real binaries", () => {
   });
 
   it("symbolizes addresses inside functions, including local .cold parts from .symtab", () => {
-    const f = parseElfFile(LIB312);
+    const f = parseElfFile(lib312());
     const ev = f.symbolsByName.get("_PyEval_EvalFrameDefault")!;
     expect(findFunction(f, ev.value + 100n)).toEqual({ sym: ev, offset: 100 });
     expect(findFunction(f, ev.value + BigInt(ev.size))?.sym.name).not.toBe("_PyEval_EvalFrameDefault");
@@ -85,7 +88,7 @@ describe("parseElfFile on real binaries", () => {
     expect(cold.table).toBe(".symtab");
     expect(findFunction(f, cold.value + 2n)?.sym.name).toBe("_PyEval_EvalFrameDefault.cold");
     // Every function symbol of readelf's .symtab resolves to a symbol at the same address.
-    const all = readelfSymbols(LIB312, ".symtab");
+    const all = readelfSymbols(lib312(), ".symtab");
     let n = 0;
     for (const [name, [value, size, type]] of all) {
       if (type !== "FUNC" || size === 0) continue;
@@ -97,7 +100,7 @@ describe("parseElfFile on real binaries", () => {
   });
 
   it("maps file offsets to vaddrs through PT_LOAD (data segment has offset != vaddr)", () => {
-    const f = parseElfFile(LIB312);
+    const f = parseElfFile(lib312());
     const pr = sectionByName(f, ".PyRuntime")!;
     expect(pr.addr).not.toBe(BigInt(pr.offset));
     expect(fileOffsetToVaddr(f, pr.offset)).toBe(pr.addr);
@@ -108,7 +111,7 @@ describe("parseElfFile on real binaries", () => {
   });
 
   it("reads Debian's stripped, non-PIE /usr/bin/python3.11 from .dynsym alone", () => {
-    const f = parseElfFile(DEBIAN311);
+    const f = parseElfFile(debian311());
     expect(f.type).toBe(ET_EXEC);
     expect(f.hasSymtab).toBe(false);
     expect(f.buildId).toMatch(/^[0-9a-f]{40}$/);
@@ -130,7 +133,7 @@ describe("odd files never throw", () => {
   });
 
   it("keeps what it could read from a truncated library", () => {
-    const whole = readFileSync(LIB312);
+    const whole = readFileSync(lib312());
     // Cut in the middle: headers and .dynsym are at the start, section headers at the end are lost.
     writeFileSync(join(dir, "trunc.so"), whole.subarray(0, 1 << 20));
     const f = parseElfFile(join(dir, "trunc.so"));
@@ -141,7 +144,7 @@ describe("odd files never throw", () => {
   });
 
   it("survives garbage section headers", () => {
-    const buf = Buffer.from(readFileSync(DEBIAN311).subarray(0, 1 << 16));
+    const buf = Buffer.from(readFileSync(debian311()).subarray(0, 1 << 16));
     buf.writeBigUInt64LE(0x7fffffffffffn, 40); // e_shoff far away
     writeFileSync(join(dir, "garbage"), buf);
     const f = parseElfFile(join(dir, "garbage"));
@@ -167,8 +170,8 @@ describe("odd files never throw", () => {
 
   it("shares one parse between two paths of a file with a build-id", () => {
     clearElfCache();
-    copyFileSync(LIB312, join(dir, "copy.so"));
-    const a = openElf(LIB312)!;
+    copyFileSync(lib312(), join(dir, "copy.so"));
+    const a = openElf(lib312())!;
     const b = openElf(join(dir, "copy.so"))!;
     expect(b).toBe(a);
   });

@@ -5,6 +5,7 @@
  * left empty and described in `problems`.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { lastAtOrBelow } from "../sorted.js";
 
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
@@ -389,16 +390,7 @@ export function vaddrToFileOffset(f: ElfFile, v: bigint): number | null {
  */
 export function findFunction(f: ElfFile, v: bigint, maxGap = 4096): { sym: ElfSymbol; offset: number } | null {
   const a = f.functions;
-  let lo = 0;
-  let hi = a.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]!.value <= v) {
-      best = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const best = lastAtOrBelow(a.length, (i) => a[i]!.value <= v);
   // Walk back a little: a large symbol may contain v even when a smaller one starts after it.
   for (let i = best, steps = 0; i >= 0 && steps < 4; i--, steps++) {
     const s = a[i]!;

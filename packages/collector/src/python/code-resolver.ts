@@ -4,10 +4,11 @@
  * co_firstlineno on 3.11) is compared with the live code object so a freed-and-reused address is not resolved
  * to the wrong function.
  */
+
+import { ProcMem } from "../proc/index.js";
 import type { RawPyFrame } from "../sampler/types.js";
 import type { PythonInfo } from "./detect.js";
 import { decodeLineTable, displayLine, type LineEntry } from "./linetable.js";
-import { ProcMem } from "./mem.js";
 import type { PyOffsets } from "./offsets.js";
 
 export interface PyFrameInfo {

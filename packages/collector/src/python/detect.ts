@@ -5,13 +5,11 @@
  * otherwise in the executable (Debian's /usr/bin/python3.11 links it in). `_PyRuntime` comes from .dynsym (or the
  * .PyRuntime section), `Py_Version` gives PY_VERSION_HEX, and live reads check the table in offsets.ts before use.
  */
-import { readlinkSync } from "node:fs";
 import { type ElfFile, openElf, sectionByName } from "../elf/index.js";
+import { candidatePaths, type Mapping, ProcMem, processExe, readMaps } from "../proc/index.js";
 import type { PyBpfConfig } from "../sampler/types.js";
-import { candidatePaths, type Mapping, readMaps } from "../symbolize/maps.js";
 import { loadBias } from "../symbolize/symbolizer.js";
 import { compareDebugOffsets, DEBUG_OFFSETS_SIZE_313, parseDebugOffsets313 } from "./debug-offsets.js";
-import { ProcMem } from "./mem.js";
 import { GLIBC_TSD_DYNAMIC, GLIBC_TSD_STATIC, offsetsFor, type PyOffsets, SUPPORTED_MINORS } from "./offsets.js";
 
 const LEVELS: Record<number, string> = { 10: "a", 11: "b", 12: "rc" };
@@ -37,12 +35,25 @@ export class PyVersion {
   }
 }
 
-export interface PythonInfo {
-  pid: number;
-  version: PyVersion;
+/**
+ * A supported interpreter as far as a recording session looks at it: what to report, what to hand the sampler, what
+ * to warn about. detectPython finds a PythonInfo, which has the rest (what the stack resolver decodes frames with).
+ */
+export interface PythonFound {
+  /** "3.12.1", or a PyVersion (prints as it). */
+  version: string | { toString(): string };
   /** The ELF file holding the interpreter state (libpython3.X.so or the executable), as the process maps it. */
   libPath: string;
   runtimeAddr: bigint;
+  /** For the sampler's Python walker (a PyBpfConfig for the eBPF sampler). */
+  bpfConfig: unknown;
+  /** Things that were not verified but did not prevent support. */
+  warnings?: string[];
+}
+
+export interface PythonInfo extends PythonFound {
+  pid: number;
+  version: PyVersion;
   bpfConfig: PyBpfConfig;
   offsets: PyOffsets;
   /** Load bias of libPath in the process. */
@@ -56,11 +67,12 @@ export interface PythonInfo {
 export interface PythonUnsupported {
   /** The version seen ("3.10.13"), or "unknown". */
   unsupported: string;
-  /** Why, in a sentence a user can act on. */
-  reason: string;
+  /** Why, in a sentence a user can act on (detectPython always says why). */
+  reason?: string;
 }
 
-export type PythonDetection = PythonInfo | PythonUnsupported | null;
+/** What looking for Python in a process finds: an interpreter (detectPython: a PythonInfo), an unsupported one, none. */
+export type PythonDetection<Found extends PythonFound = PythonFound> = Found | PythonUnsupported | null;
 
 const LIBPYTHON = /^libpython(\d+)\.(\d+)(t?)\.so/;
 
@@ -92,7 +104,7 @@ function versionFromPath(path: string): string {
  * Returns null for a process without one, `{ unsupported, reason }` for a version or build this collector cannot
  * walk, or the information needed to sample its Python stacks. Throws only when /proc/PID/maps cannot be read.
  */
-export function detectPython(pid: number): PythonDetection {
+export function detectPython(pid: number): PythonDetection<PythonInfo> {
   const maps = readMaps(pid);
   let libPath: string | null = null;
   let flavour = "";
@@ -104,12 +116,8 @@ export function detectPython(pid: number): PythonDetection {
       break;
     }
   }
-  let exePath = "";
-  try {
-    exePath = readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "");
-  } catch {
-    // kernel thread or gone: maps above would usually have failed already
-  }
+  // "" for a kernel thread or a process that is gone (reading its maps above would usually have failed already).
+  const exePath = processExe(pid).replace(/ \(deleted\)$/, "");
   let found: { elf: ElfFile; mapping: Mapping } | null = null;
   if (libPath) found = openMapped(pid, maps, libPath);
   else if (exePath) {

@@ -9,6 +9,8 @@
  * and the running line is NOT changed.
  */
 
+import { rangeContaining } from "../sorted.js";
+
 export interface LineEntry {
   /** Byte offsets [start, end) into co_code. */
   start: number;
@@ -84,16 +86,7 @@ export function lineForOffset(entries: readonly LineEntry[], byteOffset: number,
 
 /** The entry covering `byteOffset` (binary search over the sorted, non-overlapping ranges), or undefined. */
 function findEntry(entries: readonly LineEntry[], byteOffset: number): LineEntry | undefined {
-  let lo = 0;
-  let hi = entries.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const e = entries[mid]!;
-    if (byteOffset < e.start) hi = mid - 1;
-    else if (byteOffset >= e.end) lo = mid + 1;
-    else return e;
-  }
-  return undefined;
+  return rangeContaining(entries, byteOffset);
 }
 
 /**

@@ -3,11 +3,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProcMem } from "../proc/mem.js";
 import { PY_FRAME_ENTRY, PY_FRAME_SHIM } from "../sampler/types.js";
 import { CodeObjectResolver } from "./code-resolver.js";
 import { compareDebugOffsets, DEBUG_OFFSETS_SIZE_313, parseDebugOffsets313 } from "./debug-offsets.js";
 import { detectPython, type PythonInfo } from "./detect.js";
-import { ProcMem } from "./mem.js";
+import { requirePython } from "./interpreters.js";
 import { OFFSETS } from "./offsets.js";
 import { walkPythonThreads } from "./walker.js";
 
@@ -57,11 +58,13 @@ const EXPECTED_MAIN = [
   ["<module>", line("MARK_TOP")],
 ] as const;
 
-const PYTHONS: [string, string, string][] = [
-  ["/root/.pyenv/versions/3.11.7/bin/python3", "3.11.7", "libpython3.11.so.1.0"],
-  ["/root/.pyenv/versions/3.12.1/bin/python3", "3.12.1", "libpython3.12.so.1.0"],
-  ["/root/.pyenv/versions/3.13.0/bin/python3", "3.13.0", "libpython3.13.so.1.0"],
-  ["/usr/bin/python3.11", "3.11.2", "python3.11"],
+// [spec, the module holding the interpreter]: pyenv's shared builds and Debian's own python3.11 (interpreter linked
+// into the executable). A missing interpreter fails its tests with the command that installs it.
+const PYTHONS: [string, string][] = [
+  ["3.11.7", "libpython3.11.so.1.0"],
+  ["3.12.1", "libpython3.12.so.1.0"],
+  ["3.13.0", "libpython3.13.so.1.0"],
+  ["debian-3.11", "python3.11"],
 ];
 
 const dir = mkdtempSync(join(tmpdir(), "pylive-"));
@@ -94,13 +97,16 @@ async function launch(python: string): Promise<{ pid: number; spinTid: number }>
   return { pid: c.pid!, spinTid: Number(out.trim().split(" ")[1]) };
 }
 
-describe.each(PYTHONS)("live CPython %s", (python, version, module) => {
+describe.each(PYTHONS)("live CPython %s", (spec, module) => {
   let pid = 0;
   let spinTid = 0;
   let info: PythonInfo;
+  let version = "";
 
   beforeAll(async () => {
-    ({ pid, spinTid } = await launch(python));
+    const python = requirePython(spec, { shared: module.startsWith("libpython") });
+    version = python.version;
+    ({ pid, spinTid } = await launch(python.executable));
     const d = detectPython(pid);
     if (!d || !("pid" in d)) throw new Error(`detectPython: ${JSON.stringify(d)}`);
     info = d;
@@ -174,7 +180,7 @@ describe.each(PYTHONS)("live CPython %s", (python, version, module) => {
 
 describe("3.13 _Py_DebugOffsets", () => {
   it("agree with the table on a live 3.13.0, and a table that differs is refused", async () => {
-    const { pid } = await launch("/root/.pyenv/versions/3.13.0/bin/python3");
+    const { pid } = await launch(requirePython("3.13.0").executable);
     const info = detectPython(pid) as PythonInfo;
     const mem = new ProcMem(pid);
     const dbg = parseDebugOffsets313(mem.read(info.runtimeAddr, DEBUG_OFFSETS_SIZE_313)!)!;
@@ -206,7 +212,7 @@ describe("non-Python and unsupported processes", () => {
   });
 
   it("reports an unsupported version (3.10) with a reason", async () => {
-    const py310 = "/root/.pyenv/versions/3.10.13/bin/python3";
+    const py310 = requirePython("3.10").executable;
     const c = spawn(py310, ["-c", "import time; print('r', flush=True); time.sleep(30)"], {
       stdio: ["ignore", "pipe", "ignore"],
     });

@@ -1,10 +1,11 @@
 /**
  * THE table of CPython struct offsets this collector relies on (x86_64, glibc, default GIL build).
  *
- * Every number was measured on this machine by compiling `offsetof()` against each version's internal headers
- * (Include/internal/pycore_*.h; program and output: /work/shared/notes/cpython/offsets.c, offsets-3.1x.txt) for
- * pyenv 3.11.7, 3.12.1 and 3.13.0, and re-verified by walking live processes through /proc/PID/mem (the tests in
- * src/python/*.test.ts do that for 3.11.7, 3.12.1, 3.13.0 and Debian's /usr/bin/python3.11 = 3.11.2).
+ * Every number is measured by compiling `offsetof()` against each version's internal headers
+ * (Include/internal/pycore_*.h) with tools/offsets: `pnpm --filter @perforator/collector offsets -- <CPython source
+ * tree or include dir>` prints a table in this format, and src/python/offsets-tool.test.ts checks that it reproduces
+ * every row below from the headers of pyenv 3.11.7, 3.12.1 and 3.13.0. Each row is re-verified by walking live
+ * processes through /proc/PID/mem (src/python/*.test.ts: 3.11.7, 3.12.1, 3.13.0 and Debian's python3.11 = 3.11.2).
  * For 3.13, `_Py_DebugOffsets` (the first field of _PyRuntime) is read from the live process and compared with this
  * table before use (see debug-offsets.ts). docs/python-offsets.md explains the table.
  */
@@ -70,7 +71,7 @@ export const GLIBC_TSD_DYNAMIC = 0x510;
 
 const PY311: PyOffsets = {
   runtime: {
-    interpretersHead: 0x28, // _PyRuntimeState.interpreters.head, pycore_runtime.h (offsets-3.11.txt: 40)
+    interpretersHead: 0x28, // _PyRuntimeState.interpreters.head, pycore_runtime.h (40)
     autoTSSkey: 0x250, // _PyRuntimeState.gilstate.autoTSSkey, pycore_gil.h/_gilstate_runtime_state (592)
   },
   interp: {
@@ -116,7 +117,7 @@ const PY311: PyOffsets = {
 
 const PY312: PyOffsets = {
   runtime: {
-    interpretersHead: 0x28, // _PyRuntimeState.interpreters.head (offsets-3.12.txt: 40)
+    interpretersHead: 0x28, // _PyRuntimeState.interpreters.head (40)
     autoTSSkey: 0x608, // _PyRuntimeState.autoTSSkey, moved out of gilstate in 3.12 (1544)
   },
   interp: {
@@ -162,7 +163,7 @@ const PY312: PyOffsets = {
 
 const PY313: PyOffsets = {
   runtime: {
-    interpretersHead: 0x278, // _PyRuntimeState.interpreters.head (offsets-3.13.txt: 632; _Py_DebugOffsets agrees)
+    interpretersHead: 0x278, // _PyRuntimeState.interpreters.head (632; _Py_DebugOffsets agrees)
     autoTSSkey: 0x870, // _PyRuntimeState.autoTSSkey (2160; not in _Py_DebugOffsets)
   },
   interp: {

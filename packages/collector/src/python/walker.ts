@@ -4,9 +4,10 @@
  * a diagnostic when BPF is not available. It reads a running process without stopping it, so a walk can tear
  * (frames change while being read): callers must treat the result as a sample, not a snapshot.
  */
+
+import { ProcMem } from "../proc/index.js";
 import { PY_FRAME_ENTRY, PY_FRAME_SHIM, type RawPyFrame } from "../sampler/types.js";
 import type { PythonInfo } from "./detect.js";
-import { ProcMem } from "./mem.js";
 
 export interface PyThreadStack {
   /** PyThreadState.native_thread_id: the tid in the target's PID namespace. */

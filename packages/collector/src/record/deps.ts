@@ -1,28 +1,11 @@
 /**
  * The pieces a recording session orchestrates, as interfaces. The real implementations live in
- * src/sampler (eBPF), src/python (CPython detection) and src/stacks (symbolization); tests of the
- * session's own logic can pass other implementations of the same interfaces.
+ * src/sampler (eBPF), src/python (CPython detection) and src/stacks (symbolization), wired in real-deps.ts; tests of
+ * the session's own logic can pass other implementations of the same interfaces.
  */
-import type { Frame } from "@perforator/profile";
-
-export interface RawPyFrame {
-  codeAddr: bigint;
-  instrOffset: number;
-  guard: number;
-  flags: number;
-}
-
-export interface RawStack {
-  pid: number;
-  tid: number;
-  threadName: string;
-  processName: string;
-  count: number;
-  kernel: bigint[];
-  user: bigint[];
-  python: RawPyFrame[];
-  pyStatus: number;
-}
+import type { PythonDetection, PythonFound } from "../python/detect.js";
+import type { RawStack } from "../sampler/types.js";
+import type { StackResolver } from "../stacks/resolver.js";
 
 export interface FlushResult {
   stacks: RawStack[];
@@ -57,36 +40,17 @@ export interface SamplerStartOptions {
   wholeSystem?: boolean;
 }
 
-export type PythonDetection =
-  | {
-      /** "3.12.1", or an object printing as it. */
-      version: string | { toString(): string };
-      libPath: string;
-      runtimeAddr: bigint;
-      bpfConfig: unknown;
-      /** Things that were not verified but did not prevent support. */
-      warnings?: string[];
-    }
-  | { unsupported: string; reason?: string }
-  | null;
+/**
+ * The StackResolver (src/stacks/resolver.ts) as the session uses it: `resolve` is all a fake must have. `addPython`
+ * receives the session's own detections (of type `P`: a PythonInfo from the real detectPython).
+ */
+export type SessionResolver<P extends PythonFound = PythonFound> = Pick<StackResolver, "resolve"> &
+  Partial<Pick<StackResolver, "close" | "generation" | "forget">> & {
+    addPython?(pid: number, info: P): void;
+  };
 
-export interface StackResolverHandle {
-  resolve(raw: RawStack): Frame[];
-  /** Tells the resolver about a Python interpreter found in `pid` (when it wants to know). */
-  addPython?(pid: number, info: PythonDetection): void;
-  /** Releases file handles at the end of the recording. */
-  close?(): void;
-  /**
-   * Changes whenever stacks of `pid` resolved before may resolve differently now (its mappings changed): the
-   * session then resolves them again instead of reusing its cache. Without it, a resolved stack is reused.
-   */
-  generation?(pid: number): number;
-  /** Forgets `pid`: the id now belongs to another process (or the process exec'd another program). */
-  forget?(pid: number): void;
-}
-
-export interface SessionDeps {
+export interface SessionDeps<P extends PythonFound = PythonFound> {
   startSampler(opts: SamplerStartOptions): Promise<SamplerHandle>;
-  detectPython(pid: number): PythonDetection | Promise<PythonDetection>;
-  createStackResolver(): StackResolverHandle;
+  detectPython(pid: number): PythonDetection<P> | Promise<PythonDetection<P>>;
+  createStackResolver(): SessionResolver<P>;
 }

@@ -1,7 +1,9 @@
 import { type Frame, ProfileBuilder } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
-import type { RawStack } from "./deps.js";
-import { type CachingResolver, processIdentity, rawStackKey, SampleCache } from "./sample-cache.js";
+import { processIdentity } from "../proc/index.js";
+import type { RawStack } from "../sampler/types.js";
+import type { SessionResolver } from "./deps.js";
+import { rawStackKey, SampleCache } from "./sample-cache.js";
 
 function raw(pid: number, user: bigint[], count = 1, tid = pid): RawStack {
   return {
@@ -22,7 +24,7 @@ function fakeResolver() {
   const version = new Map<number, number>();
   const calls: number[] = [];
   const forgotten: number[] = [];
-  const r: CachingResolver = {
+  const r: SessionResolver = {
     resolve: (s: RawStack): Frame[] => {
       calls.push(s.pid);
       const v = version.get(s.pid) ?? 0;

@@ -15,42 +15,16 @@
  * - Python code objects: the raw key holds each frame's code address and guard (co_version / firstlineno),
  *   so a reused code address with another guard is another key.
  */
-import { readFileSync, readlinkSync } from "node:fs";
 import { type Frame, type Labels, type ProfileBuilder, WELL_KNOWN_LABELS } from "@perforator/profile";
-import type { RawStack } from "./deps.js";
-
-export interface CachingResolver {
-  resolve(raw: RawStack): Frame[];
-  /** Changes whenever frames resolved for `pid` before may no longer be what `resolve` returns now. */
-  generation?(pid: number): number;
-  /** Drops everything known about `pid` (a new process now has that id). */
-  forget?(pid: number): void;
-}
+import { processIdentity } from "../proc/index.js";
+import type { RawStack } from "../sampler/types.js";
+import type { SessionResolver } from "./deps.js";
 
 /** The raw-stack key when the sampler did not give one: every field but the count. */
 export function rawStackKey(s: RawStack): string {
   let py = "";
   for (const f of s.python) py += `${f.codeAddr.toString(16)}:${f.instrOffset}:${f.guard}:${f.flags},`;
   return `${s.pid}|${s.tid}|${s.threadName}|${s.processName}|${s.pyStatus}|${s.kernel.join(",")}|${s.user.join(",")}|${py}`;
-}
-
-/** Start time (clock ticks since boot) and executable of a live process, or undefined when it cannot be read. */
-export function processIdentity(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // Field 22 (starttime), counted after the ")" that ends the command name.
-  const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
-  let exe = "";
-  try {
-    exe = readlinkSync(`/proc/${pid}/exe`);
-  } catch {
-    // kernel threads, or no permission: the start time alone still catches pid reuse
-  }
-  return `${start}:${exe}`;
 }
 
 interface Entry {
@@ -69,13 +43,13 @@ export class SampleCache {
   private readonly checked = new Set<number>();
   private readonly identity: (pid: number) => string | undefined;
   /** Frame ids by frame object: resolvers hand out the same objects for repeated frames (Python activations). */
-  private readonly frameIds = new WeakMap<Frame, number>();
+  private frameIds = new WeakMap<Frame, number>();
   /** Stacks resolved so far (misses), for tests and diagnostics. */
   resolvedCount = 0;
 
   constructor(
-    private readonly builder: ProfileBuilder,
-    private readonly resolver: CachingResolver,
+    private builder: ProfileBuilder,
+    private readonly resolver: SessionResolver,
     private readonly valuesOf: (count: number) => number[],
     opts: { identity?: (pid: number) => string | undefined } = {},
   ) {
@@ -150,6 +124,31 @@ export class SampleCache {
   finish(): void {
     for (const [key, e] of this.entries) this.retire(key, e);
     this.byPid.clear();
+  }
+
+  /**
+   * Continuous recording: moves every count into the current builder and goes on counting into `next`. Stacks seen
+   * since the last rotation stay resolved (their frames are interned in `next`); the others are dropped, so the cache
+   * holds what the last interval saw, not everything since the start.
+   */
+  rotate(next: ProfileBuilder): void {
+    for (const [key, e] of this.entries) {
+      if (e.count === 0) this.retire(key, e);
+      else {
+        this.builder.add(e.stack, this.valuesOf(e.count), e.labels);
+        e.count = 0;
+      }
+    }
+    const frames = this.builder.build().frames;
+    this.builder = next;
+    this.frameIds = new WeakMap();
+    for (const e of this.entries.values()) e.stack = e.stack.map((i) => next.frame(frames[i]!));
+    for (const [pid, keys] of this.byPid) {
+      if (keys.size === 0) {
+        this.byPid.delete(pid);
+        this.identities.delete(pid);
+      }
+    }
   }
 
   /** Entries currently cached. */

@@ -1,9 +1,13 @@
 import { spawn } from "node:child_process";
 import type { Frame } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
-import { CliError } from "../cli/args.js";
-import type { FlushResult, PythonDetection, RawStack, SessionDeps } from "./deps.js";
-import { flushIntervalAt, processAlive, record } from "./session.js";
+import { CliError } from "../errors.js";
+import { processAlive } from "../proc/index.js";
+import type { PythonDetection } from "../python/detect.js";
+import type { RawStack } from "../sampler/types.js";
+import type { FlushResult, SessionDeps } from "./deps.js";
+import { flushIntervalAt } from "./flush-loop.js";
+import { record } from "./session.js";
 
 /**
  * A user-space stand-in for the eBPF sampler: it hands out scripted stacks for the pids it was

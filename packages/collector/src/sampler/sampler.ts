@@ -206,7 +206,10 @@ export class Sampler {
     }
     const args = ["--freq", String(opts.freqHz)];
     if (opts.wholeSystem) args.push("--all");
-    const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] });
+    // A process group of its own: Ctrl-C in a terminal (SIGINT to the foreground group) or `timeout`/`kill -- -PGID`
+    // reach the CLI only, which flushes the last samples and stops the sampler; without it the sampler died first and
+    // the samples since the last flush were lost. The sampler still exits when the CLI dies (EOF on its stdin).
+    const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
     const sampler = new Sampler(child);
     try {
       await sampler.exchange(null, (l) => {

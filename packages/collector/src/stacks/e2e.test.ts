@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Frame } from "@perforator/profile";
 import { afterAll, describe, expect, it } from "vitest";
 import { detectPython } from "../python/detect.js";
+import { requirePython } from "../python/interpreters.js";
 import { defaultSamplerPath, Sampler } from "../sampler/sampler.js";
 import type { RawStack } from "../sampler/types.js";
 import { createStackResolver } from "./resolver.js";
@@ -39,12 +40,8 @@ while True:
 `;
 const lineOf = (mark: string) => SCRIPT.split("\n").findIndex((l) => l.includes(mark)) + 1;
 
-const PYTHONS = [
-  "/root/.pyenv/versions/3.11.7/bin/python3",
-  "/root/.pyenv/versions/3.12.1/bin/python3",
-  "/root/.pyenv/versions/3.13.0/bin/python3",
-  "/usr/bin/python3.11",
-];
+// The interpreters this suite covers (a missing one fails its test with the command that installs it).
+const PYTHONS = ["3.11.7", "3.12.1", "3.13.0", "debian-3.11"];
 
 const dir = mkdtempSync(join(tmpdir(), "stacks-e2e-"));
 const script = join(dir, "server.py");
@@ -67,8 +64,9 @@ async function launch(python: string): Promise<number> {
 
 const py = (fs: Frame[]) => fs.filter((f) => f.kind === "python");
 
-describe.each(PYTHONS)("sampled and resolved stacks of %s", (python) => {
+describe.each(PYTHONS)("sampled and resolved stacks of %s", (spec) => {
   it("shows search_user under UserIDSearchHandler.do_GET with loop lines, and zlib under compress_loop", async () => {
+    const python = requirePython(spec).executable;
     expect(existsSync(defaultSamplerPath()), `sampler binary ${defaultSamplerPath()} (pnpm build)`).toBe(true);
     const pid = await launch(python);
     const info = detectPython(pid);

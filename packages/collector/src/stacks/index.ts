@@ -1,7 +1,6 @@
 export { isEvalFrame, type MergeContext, type MergeStats, mergeStack, splitActivations } from "./merge.js";
 export {
   createStackResolver,
-  livePython,
   type ProcessSummary,
   type PythonFrames,
   pythonFramesFor,

@@ -1,6 +1,8 @@
 import type { Frame } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
 import type { PyFrameInfo } from "../python/code-resolver.js";
+import { type PythonInfo, PyVersion } from "../python/detect.js";
+import { OFFSETS } from "../python/offsets.js";
 import { PY_FRAME_ENTRY, PY_FRAME_SHIM, type RawPyFrame, type RawStack } from "../sampler/types.js";
 import type { UserSymbol } from "../symbolize/symbolizer.js";
 import { type MergeContext, type MergeStats, mergeStack, splitActivations } from "./merge.js";
@@ -213,6 +215,41 @@ describe("createStackResolver", () => {
     expect(r.describe(1)).toBe("Python 3.12.1 (libpython3.12.so.1.0): 9 of 9 samples with Python frames");
     expect(r.describe(2)).toBe("native");
     expect(r.processes()).toHaveLength(3);
+    r.close();
+  });
+
+  it("sets a process seen without Python up again when addPython hands over its interpreter", () => {
+    let created = 0;
+    const r = createStackResolver({
+      userSymbolizer: () => {
+        created++;
+        return { symbolize: fakeSymbolize, isCallSite: () => true };
+      },
+      kernelSymbolizer: { symbolize: () => ({ name: "k", offset: 0n, kmodule: "", known: true }) },
+      detect: () => null, // its interpreter is not loaded yet when its first stack comes in
+    });
+    const s = { ...raw([0x1210n]), pid: 5 };
+    r.resolve(s);
+    expect(r.describe(5)).toBe("native");
+    const before = r.generation(5);
+    const info = {
+      pid: 5,
+      version: new PyVersion(0x030c01f0),
+      libPath: "/opt/python/lib/libpython3.12.so.1.0",
+      offsets: OFFSETS[12],
+      bias: 0n,
+      warnings: [] as string[],
+    } as PythonInfo; // no code object is read: the stacks carry no Python frames
+    r.addPython(5, info);
+    expect(r.generation(5)).not.toBe(before); // stacks resolved so far are stale
+    r.resolve(s);
+    expect(created).toBe(2); // maps read again: libpython is mapped by now
+    expect(r.describe(5)).toMatch(/^Python 3\.12\.1 \(libpython3\.12\.so\.1\.0\): /);
+    const after = r.generation(5);
+    r.addPython(5, info); // it has Python already: nothing to redo
+    r.resolve(s);
+    expect(r.generation(5)).toBe(after);
+    expect(created).toBe(2);
     r.close();
   });
 

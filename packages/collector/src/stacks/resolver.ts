@@ -1,11 +1,12 @@
 /**
  * The collector's StackResolver (docs/CONTRACTS.md): RawStack from the sampler → Frame[] (root first), with
  * native symbolization, kernel symbols and Python frames merged in place of the interpreter's activations.
- * Keeps per-process state (maps, ELF files, Python detection, code objects) for the whole recording.
+ * Keeps per-process state (maps, ELF files, Python detection, code objects) for the whole recording. Python is
+ * looked for once per process, or handed over with addPython by whoever already looked (the recording session).
  */
 import type { Frame } from "@perforator/profile";
 import { CodeObjectResolver, type PyFrameInfo } from "../python/code-resolver.js";
-import { detectPython, type PythonDetection, type PythonInfo } from "../python/detect.js";
+import { detectPython, type PythonDetection, type PythonInfo, type PythonUnsupported } from "../python/detect.js";
 import type { RawPyFrame, RawStack } from "../sampler/types.js";
 import {
   type KernelFrameSymbol,
@@ -18,6 +19,12 @@ import { type MergeContext, type MergeStats, mergeStack, resolvePythonGroups } f
 export interface StackResolver {
   /** Frames of one sample, root first. Never throws for an exited process: unknown addresses stay as hex. */
   resolve(raw: RawStack): Frame[];
+  /**
+   * The Python interpreter found in `pid` by someone else (the session, which also set up the sampler's walker).
+   * A process resolved without Python so far (a launched command whose interpreter loads late) is set up again with
+   * it, and its generation changes.
+   */
+  addPython(pid: number, info: PythonInfo): void;
   /** One line about a process for the CLI summary, e.g. "Python 3.12.1 (libpython3.12.so.1.0): 1234 Python frames". */
   describe(pid: number): string;
   /** Per-process details for the summary. */
@@ -69,8 +76,13 @@ export interface StackResolverOptions {
   kernelSymbolizer?: { symbolize(addr: bigint): KernelFrameSymbol };
   /** Processes kept open at once (file descriptors); default 256. */
   maxOpenProcesses?: number;
-  /** Python support for a process: undefined/null when it has none. Default: detectPython + CodeObjectResolver. */
-  python?: (pid: number) => PythonFrames | { unsupported: string; reason: string } | null;
+  /**
+   * Looks for Python in a process nobody told the resolver about (addPython), once per process. Default:
+   * detectPython. Unsupported versions are warned about (once each) and shown with native frames.
+   */
+  detect?: (pid: number) => PythonDetection<PythonInfo>;
+  /** Replaces `detect` and the frame decoding (tests): Python support for a process, null when it has none. */
+  python?: (pid: number) => PythonFrames | PythonUnsupported | null;
 }
 
 interface ProcState {
@@ -99,19 +111,6 @@ const MAX_PROCS = 256;
 function basename(p: string): string {
   const i = p.lastIndexOf("/");
   return i >= 0 ? p.slice(i + 1) : p;
-}
-
-/** Python support of a live process via detectPython + CodeObjectResolver. */
-export function livePython(pid: number): PythonFrames | { unsupported: string; reason: string } | null {
-  let d: PythonDetection;
-  try {
-    d = detectPython(pid);
-  } catch {
-    return null;
-  }
-  if (!d) return null;
-  if ("unsupported" in d) return d;
-  return pythonFramesFor(d);
 }
 
 export function pythonFramesFor(info: PythonInfo): PythonFrames {
@@ -147,7 +146,23 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
     },
   };
   const makeSym = opts.userSymbolizer ?? ((pid: number) => new ProcessSymbolizer(pid));
-  const makePy = opts.python ?? livePython;
+  const detect = opts.detect ?? detectPython;
+  /** What was found in each process (by `detect`, or handed over with addPython). */
+  const detections = new Map<number, PythonDetection<PythonInfo>>();
+  const makePy = (pid: number): PythonFrames | PythonUnsupported | null => {
+    let d = detections.get(pid);
+    if (d === undefined) {
+      if (opts.python) return opts.python(pid);
+      try {
+        d = detect(pid);
+      } catch {
+        d = null; // cannot be inspected (gone, no permission): native frames
+      }
+      detections.set(pid, d);
+    }
+    if (!d) return null;
+    return "unsupported" in d ? d : pythonFramesFor(d);
+  };
   const maxOpen = Math.max(1, opts.maxOpenProcesses ?? MAX_PROCS);
   /** Every process seen (for the summary). */
   const procs = new Map<number, ProcState>();
@@ -199,7 +214,9 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
         st.pyModule = py.module;
       } else if (py && "unsupported" in py) {
         st.unsupported = py.unsupported;
-        warn(`${py.reason}: pid ${pid} is shown with native frames only`);
+        warn(
+          `${py.reason ?? `Python ${py.unsupported} is not supported`}: pid ${pid} is shown with native frames only`,
+        );
       }
     }
     open.set(pid, st);
@@ -235,6 +252,16 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
       }
       return mergeStack(raw, ctx, st.stats);
     },
+    addPython(pid: number, info: PythonInfo): void {
+      detections.set(pid, info);
+      const st = procs.get(pid);
+      if (st === undefined || st.pyVersion !== undefined) return; // set up with it when first seen, or already has it
+      // Seen without Python so far: the next stack sets it up afresh (maps re-read: libpython is mapped by now).
+      st.unsupported = undefined;
+      release(st);
+      open.delete(pid);
+      st.gen = ++gens;
+    },
     describe(pid: number): string {
       const st = procs.get(pid);
       if (!st) return "not seen";
@@ -267,6 +294,7 @@ export function createStackResolver(opts: StackResolverOptions = {}): StackResol
       return st.gen * 2 ** 20 + (st.sym?.mapsVersion ?? 0);
     },
     forget(pid: number): void {
+      detections.delete(pid);
       const st = procs.get(pid);
       if (!st) return;
       release(st);

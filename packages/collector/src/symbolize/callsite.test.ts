@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
+import { requirePython } from "../python/interpreters.js";
 import { followsCall } from "./callsite.js";
 import { ProcessSymbolizer } from "./symbolizer.js";
 
@@ -33,14 +34,11 @@ describe("isCallSite on a live libpython", () => {
   });
 
   it("accepts the address after every call in _PyEval_EvalFrameDefault and rejects most other addresses", async () => {
-    const lib = "/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0";
-    const c = spawn(
-      "/root/.pyenv/versions/3.12.1/bin/python3",
-      ["-c", "import time; print(1, flush=True); time.sleep(60)"],
-      {
-        stdio: ["ignore", "pipe", "ignore"],
-      },
-    );
+    const py = requirePython("3.12.1", { shared: true });
+    const lib = py.runtimeFile;
+    const c = spawn(py.executable, ["-c", "import time; print(1, flush=True); time.sleep(60)"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     children.push(c);
     await new Promise((r) => c.stdout!.once("data", r));
     const s = new ProcessSymbolizer(c.pid!);

@@ -1,5 +1,6 @@
 /** Kernel symbols from /proc/kallsyms (binary search over text symbols). */
 import { readFileSync } from "node:fs";
+import { lastAtOrBelow } from "../sorted.js";
 
 export class KernelSymbol {
   readonly name: string;
@@ -155,16 +156,7 @@ export function findKernelSymbol(ks: KernelSymbols, addr: bigint): { sym: Kernel
   const k = key(addr);
   if (k < 0) return null;
   const a = ks.keys;
-  let lo = 0;
-  let hi = a.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! <= k) {
-      best = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const best = lastAtOrBelow(a.length, (i) => a[i]! <= k);
   if (best < 0) return null;
   return { sym: ks.symbolAt(best), offset: BigInt(k - a[best]!) };
 }

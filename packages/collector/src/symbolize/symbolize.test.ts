@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openElf } from "../elf/cache.js";
+import { findMapping, moduleName, parseMaps } from "../proc/maps.js";
+import { requirePython } from "../python/interpreters.js";
 import { findKernelSymbol, parseKallsyms } from "./kallsyms.js";
-import { findMapping, moduleName, parseMaps } from "./maps.js";
 import { KernelSymbolizer, loadBias, ProcessSymbolizer, symbolSource } from "./symbolizer.js";
 
 const MAPS = `00400000-0041f000 r--p 00000000 08:01 1234  /usr/bin/python3.11
@@ -153,7 +154,7 @@ int main(void) {
     const f = openElf(libc.path)!;
     expect(f.hasSymtab).toBe(false);
     const dbg = symbolSource(f);
-    expect(dbg).not.toBe(f);
+    expect(dbg, "no debug file for libc: apt-get install libc6-dbg (scripts/setup.sh installs it)").not.toBe(f);
     // A local (non-exported) libc function, only in the debug file.
     const local = dbg.functions.find((x) => x.bind === 0 && x.size > 16 && !f.symbolsByName.has(x.name))!;
     const bias = loadBias(f, libc)!;
@@ -176,7 +177,7 @@ int main(void) {
 
   it("counts a new mapping version only when a re-read finds other mappings, and then names the new code", async () => {
     // A process that maps /usr/bin/ls executable when told to (like a dlopen).
-    const py = spawn("/usr/bin/python3", [
+    const py = spawn(requirePython("debian-3.11").executable, [
       "-c",
       "import mmap, sys\nsys.stdin.readline()\nf = open('/usr/bin/ls', 'rb')\n" +
         "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ | mmap.PROT_EXEC)\nprint('mapped', flush=True)\nsys.stdin.readline()",

@@ -6,7 +6,6 @@
  * addresses in no executable mapping are reported as such so callers can drop garbage from frame-pointer walks.
  */
 
-import { readFileSync } from "node:fs";
 import {
   type ElfFile,
   fileOffsetToVaddr,
@@ -15,10 +14,17 @@ import {
   openElf,
   parseElfBuffer,
 } from "../elf/index.js";
-import { ProcMem } from "../python/mem.js";
+import {
+  candidatePaths,
+  findMapping,
+  type Mapping,
+  moduleName,
+  ProcMem,
+  parseMaps,
+  readMapsText,
+} from "../proc/index.js";
 import { followsCall } from "./callsite.js";
 import { findKernelSymbol, type KernelSymbols, loadKallsyms } from "./kallsyms.js";
-import { candidatePaths, findMapping, type Mapping, moduleName, parseMaps } from "./maps.js";
 
 export interface UserSymbol {
   /** Display name of the binary: `libpython3.12.so.1.0`, `[vdso]`, `[anon]`. */
@@ -102,7 +108,7 @@ export class ProcessSymbolizer {
   reload(): boolean {
     this.loadedAt = Date.now();
     try {
-      const text = readFileSync(`/proc/${this.pid}/maps`, "utf8");
+      const text = readMapsText(this.pid);
       this.error = null;
       if (text === this.mapsText) return true;
       if (this.mapsText !== "") {

@@ -1,14 +1,7 @@
-import type { FrameKind } from "@perforator/profile";
+import { type FrameKind, fnv1a } from "@perforator/profile";
 
-/** FNV-1a: a stable 32-bit hash so a function keeps its colour across profiles and reloads. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** FNV-1a (fnv1a of @perforator/profile): a stable 32-bit hash so a function keeps its colour across profiles and reloads. */
+export const hashString: (s: string) => number = fnv1a;
 
 /** Hue range [start, span] per kind: Python greens/teals, native warm oranges, kernel blues, other violet-greys. */
 const KIND_HUES: Record<FrameKind, { hue: number; span: number; sat: number; light: number }> = {

@@ -1,7 +1,7 @@
-import type { FlameTree, FrameKind } from "@perforator/profile";
+import { type FlameTree, FRAME_KINDS, type FrameKind } from "@perforator/profile";
 
-/** Order must match FRAME_KINDS in @perforator/profile (flame-tree.ts). */
-export const KINDS: readonly FrameKind[] = ["python", "native", "kernel", "other"];
+/** Frame kinds by FlameTree.frameKind index: FRAME_KINDS of @perforator/profile (kept as this name for callers). */
+export const KINDS: readonly FrameKind[] = FRAME_KINDS;
 
 /**
  * Derived per-node arrays computed once per FlameTree, in O(n):

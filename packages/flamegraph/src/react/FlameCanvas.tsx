@@ -4,18 +4,10 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { computeLayout, hitTest, type LayoutMode, nodeRect, rowY } from "../core/layout.js";
 import type { LineResolver } from "../core/lines.js";
 import { FlameRenderer, type RenderStats } from "../core/renderer.js";
-import { formatPercent, type SearchResult } from "../core/search.js";
-import {
-  children,
-  diffStatus,
-  nodeFile,
-  nodeKind,
-  nodeLine,
-  nodeModule,
-  nodeName,
-  type TreeIndex,
-} from "../core/tree.js";
-import { formatDelta, formatValue } from "./format.js";
+import type { SearchResult } from "../core/search.js";
+import { children, diffStatus, nodeName, type TreeIndex } from "../core/tree.js";
+import { describeNode } from "./node-text.js";
+import { type Hover, Tooltip } from "./Tooltip.js";
 
 export interface FlameCanvasProps {
   ix: TreeIndex;
@@ -42,6 +34,8 @@ export interface FlameTestHook {
   zoomName(): string;
   /** Number of nodes in the drawn tree. */
   nodeCount(): number;
+  /** Diff status ("new", "removed", "both") of each node named `name`, in tree order; [] outside a diff. */
+  diffStatuses(name: string): string[];
   stats(): RenderStats | null;
   /** performance.now() when this canvas first drew (ms since navigation start). */
   firstDrawAt(): number | null;
@@ -54,12 +48,6 @@ declare global {
   interface Window {
     __flamegraph?: Record<string, FlameTestHook>;
   }
-}
-
-interface Hover {
-  node: number;
-  clientX: number;
-  clientY: number;
 }
 
 export function FlameCanvas(props: FlameCanvasProps) {
@@ -155,6 +143,14 @@ export function FlameCanvas(props: FlameCanvasProps) {
       },
       zoomName: () => nodeName(ix.tree, layout.view.zoom),
       nodeCount: () => ix.n,
+      diffStatuses(name) {
+        const out: string[] = [];
+        for (let i = 0; i < ix.n; i++) {
+          const st = nodeName(ix.tree, i) === name ? diffStatus(ix.tree, i) : null;
+          if (st) out.push(st);
+        }
+        return out;
+      },
       stats: () => statsRef.current,
       firstDrawAt: () => firstDrawRef.current,
       redraw: () => draw(),
@@ -280,131 +276,6 @@ export function FlameCanvas(props: FlameCanvasProps) {
       {hover && hover.node < ix.n ? (
         <Tooltip ix={ix} zoom={layout.view.zoom} hover={hover} diff={diff} lines={lines ?? null} />
       ) : null}
-    </div>
-  );
-}
-
-/**
- * Where a node's code is: "file:line" when the tree has lines or all its samples share one line;
- * "file — lines vary (24: 81%, 25: 19%)" otherwise; "" when the file is unknown.
- */
-export function describeLocation(ix: TreeIndex, node: number, lines: LineResolver | null | undefined): string {
-  const t = ix.tree;
-  const file = nodeFile(t, node);
-  if (!file) return "";
-  const line = nodeLine(t, node);
-  if (line > 0) return `${file}:${line}`;
-  const info = lines?.linesOf(node);
-  if (!info) return file;
-  const known = info.lines.filter((l) => l.line > 0);
-  if (known.length === 0) return file;
-  if (info.lines.length === 1) return `${file}:${known[0]!.line}`;
-  const shown = info.lines
-    .slice(0, 3)
-    .map((l) => `${l.line > 0 ? l.line : "?"}: ${formatPercent(l.value / info.value)}`)
-    .join(", ");
-  return `${file} — lines vary (${shown}${info.lines.length > 3 ? ", …" : ""})`;
-}
-
-/** One sentence for screen readers: name, location, shares, and the diff status. */
-export function describeNode(
-  ix: TreeIndex,
-  node: number,
-  zoom: number,
-  diff: boolean,
-  lines: LineResolver | null | undefined,
-): string {
-  const t = ix.tree;
-  const total = t.nodeTotal[node]!;
-  const zt = t.nodeTotal[zoom]!;
-  const parts = [nodeName(t, node)];
-  const loc = describeLocation(ix, node, lines);
-  if (loc) parts.push(loc);
-  parts.push(`${formatPercent(ix.total > 0 ? total / ix.total : 0)} of total`);
-  if (zoom > 0 && node !== zoom && zt > 0) parts.push(`${formatPercent(total / zt)} of zoomed frame`);
-  parts.push(`self ${formatPercent(ix.total > 0 ? t.nodeSelf[node]! / ix.total : 0)}`);
-  const status = diff ? diffStatus(t, node) : null;
-  if (status && t.nodeBaseTotal) {
-    const bt = t.baseTotal ?? 0;
-    const before = bt > 0 ? t.nodeBaseTotal[node]! / bt : 0;
-    if (status === "new") parts.push("new: not in the baseline");
-    else if (status === "removed") parts.push(`removed: only in the baseline, was ${formatPercent(before)}`);
-    else parts.push(`before ${formatPercent(before)}`);
-  }
-  return `${parts.join(", ")}.`;
-}
-
-function Tooltip(props: { ix: TreeIndex; zoom: number; hover: Hover; diff: boolean; lines: LineResolver | null }) {
-  const { ix, zoom, hover, diff } = props;
-  const t = ix.tree;
-  const n = hover.node;
-  const total = t.nodeTotal[n]!;
-  const self = t.nodeSelf[n]!;
-  const loc = describeLocation(ix, n, props.lines);
-  const status = diff ? diffStatus(t, n) : null;
-  const mod = nodeModule(t, n);
-  const zoomTotal = t.nodeTotal[zoom]!;
-  const baseTot = t.baseTotal ?? 0;
-  const inDiff = diff && t.nodeBaseTotal !== undefined;
-  const before = inDiff && baseTot > 0 ? t.nodeBaseTotal![n]! / baseTot : 0;
-  const after = ix.total > 0 ? total / ix.total : 0;
-  const left = Math.min(hover.clientX + 14, (typeof window !== "undefined" ? window.innerWidth : 1e4) - 380);
-  return (
-    <div className="pfg-tooltip" role="tooltip" style={{ left: Math.max(4, left), top: hover.clientY + 16 }}>
-      <div className="pfg-tt-name">{nodeName(t, n)}</div>
-      {loc ? (
-        <div className="pfg-muted" data-testid="tooltip-location">
-          {loc}
-        </div>
-      ) : null}
-      {status === "new" || status === "removed" ? (
-        <div className={`pfg-tt-status pfg-${status}`} data-testid="tooltip-status">
-          {status === "new"
-            ? "new: not in the baseline"
-            : "removed: only in the baseline (drawn at its baseline share)"}
-        </div>
-      ) : null}
-      <div className="pfg-muted">
-        {nodeKind(t, n)}
-        {mod ? ` · ${mod}` : ""}
-      </div>
-      <table>
-        <tbody>
-          <tr>
-            <td>Total</td>
-            <td>{formatValue(total, t.unit)}</td>
-            <td>{formatPercent(after)} of total</td>
-            <td>{zoomTotal > 0 ? `${formatPercent(total / zoomTotal)} of zoomed frame` : ""}</td>
-          </tr>
-          <tr>
-            <td>Self</td>
-            <td>{formatValue(self, t.unit)}</td>
-            <td>{formatPercent(ix.total > 0 ? self / ix.total : 0)} of total</td>
-            <td />
-          </tr>
-          {inDiff ? (
-            <>
-              <tr>
-                <td>Before</td>
-                <td>{formatPercent(before)}</td>
-                <td colSpan={2}>{t.nodeBaseTotal![n] === 0 ? "not in baseline (new)" : "of baseline total"}</td>
-              </tr>
-              <tr>
-                <td>After</td>
-                <td>{formatPercent(after)}</td>
-                <td colSpan={2}>of new total</td>
-              </tr>
-              <tr>
-                <td>Delta</td>
-                <td className={after > before ? "pfg-grew" : after < before ? "pfg-shrank" : ""}>
-                  {formatDelta(after - before)}
-                </td>
-                <td colSpan={2}>change in share of total</td>
-              </tr>
-            </>
-          ) : null}
-        </tbody>
-      </table>
     </div>
   );
 }

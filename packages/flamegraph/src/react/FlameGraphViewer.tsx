@@ -2,20 +2,28 @@
 
 import type { Profile } from "@perforator/profile";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { DIFF_FULL_SCALE, KIND_LEGEND } from "../core/color.js";
 import { LineResolver, matchingValueIndex } from "../core/lines.js";
-import { escapeRegExp, formatPercent, matchedValueWithin, searchTree } from "../core/search.js";
-import { indexTree, namePath, nodeName, pathTo, resolveNamePath, type TreeIndex } from "../core/tree.js";
+import { formatPercent, matchedValueWithin, searchTree } from "../core/search.js";
+import { indexTree, namePath, resolveNamePath } from "../core/tree.js";
 import { DEFAULT_VIEW_STATE, parseViewState, type ViewState, writeViewState } from "../core/url-state.js";
+import { Breadcrumbs } from "./Breadcrumbs.js";
+import { DiffLegend } from "./DiffLegend.js";
 import { FlameCanvas } from "./FlameCanvas.js";
-import { buildDiffFlameTree, buildFlameTree, sandwich, topFunctions, topFunctionsDiff } from "./ops.js";
+import { KindLegend } from "./KindLegend.js";
+import { buildDiffFlameTree, buildFlameTree, type FrameMatch } from "./ops.js";
+import { SandwichTab } from "./SandwichTab.js";
 import { VIEWER_CSS } from "./styles.js";
-import { TopTable } from "./TopTable.js";
+import { TopTab } from "./TopTab.js";
 
 export interface FlameGraphViewerProps {
   profile: Profile;
   /** When given, the viewer shows a diff: widths from `profile`, colours by change against `baseline`. */
   baseline?: Profile;
+  /**
+   * In a diff, how frames of the two profiles are matched: "name" (default; function name and module, whatever
+   * directory the file was in) or "exact" (every field). See `alignFrames` in @perforator/profile.
+   */
+  diffMatch?: FrameMatch;
   /** Keep view state in the page's query string (history.replaceState). */
   syncUrl?: boolean;
   /** Prefix for the query keys when the host page has its own parameters. */
@@ -37,6 +45,7 @@ function initialViewState(props: FlameGraphViewerProps): ViewState {
 export function FlameGraphViewer(props: FlameGraphViewerProps) {
   const { profile, baseline } = props;
   const diff = baseline !== undefined;
+  const match = props.diffMatch ?? "name";
   const [state, setState] = useState<ViewState>(() => initialViewState(props));
   const searchRef = useRef<HTMLInputElement>(null);
   const update = useCallback((patch: Partial<ViewState>) => setState((s) => ({ ...s, ...patch })), []);
@@ -72,9 +81,9 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
   const tree = useMemo(
     () =>
       baseline
-        ? buildDiffFlameTree(baseline, profile, { byLine })
+        ? buildDiffFlameTree(baseline, profile, { byLine, match })
         : buildFlameTree(profile, { groupBy: groupBy || undefined, byLine }),
-    [profile, baseline, groupBy, byLine],
+    [profile, baseline, groupBy, byLine, match],
   );
   const ix = useMemo(() => indexTree(tree), [tree]);
   // Per-function trees merge lines: the tooltip recovers them from the profile(s) on hover.
@@ -126,24 +135,23 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
               }
             }}
           />
-          <button
-            type="button"
-            className="pfg-btn pfg-toggle"
-            aria-pressed={state.regex}
-            title="Regular expression"
-            onClick={() => update({ regex: !state.regex })}
-          >
-            .*
-          </button>
-          <button
-            type="button"
-            className="pfg-btn pfg-toggle"
-            aria-pressed={state.caseSensitive}
-            title="Match case"
-            onClick={() => update({ caseSensitive: !state.caseSensitive })}
-          >
-            Aa
-          </button>
+          {(
+            [
+              ["regex", "Regular expression", ".*"],
+              ["caseSensitive", "Match case", "Aa"],
+            ] as const
+          ).map(([key, title, label]) => (
+            <button
+              key={key}
+              type="button"
+              className="pfg-btn pfg-toggle"
+              aria-pressed={state[key]}
+              title={title}
+              onClick={() => update({ [key]: !state[key] })}
+            >
+              {label}
+            </button>
+          ))}
         </div>
         {search ? (
           search.error ? (
@@ -212,7 +220,7 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
           Reset zoom
         </button>
       </div>
-      {diff ? <DiffLegend /> : <KindLegend />}
+      {diff ? <DiffLegend match={match} /> : <KindLegend />}
       {state.tab === "flame" ? (
         <>
           <Breadcrumbs ix={ix} zoom={zoom} onZoom={setZoom} />
@@ -240,6 +248,7 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
           unit={tree.unit}
           total={ix.total}
           baseTotal={tree.baseTotal}
+          match={match}
           update={update}
         />
       ) : (
@@ -250,178 +259,6 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
           height={props.height}
           testHooks={props.testHooks}
         />
-      )}
-    </div>
-  );
-}
-
-function Breadcrumbs({ ix, zoom, onZoom }: { ix: TreeIndex; zoom: number; onZoom: (n: number) => void }) {
-  const path = [0, ...pathTo(ix, zoom)];
-  return (
-    <nav className="pfg-crumbs" aria-label="Zoom path" data-testid="breadcrumbs">
-      {path.map((n, i) => (
-        <span key={n}>
-          {i > 0 ? <span className="pfg-muted"> › </span> : null}
-          <button type="button" aria-current={n === zoom} onClick={() => onZoom(n)} title={nodeName(ix.tree, n)}>
-            {nodeName(ix.tree, n)}
-          </button>
-        </span>
-      ))}
-    </nav>
-  );
-}
-
-function KindLegend() {
-  return (
-    <div className="pfg-legend">
-      {KIND_LEGEND.map((k) => (
-        <span key={k.kind}>
-          <span className="pfg-swatch" style={{ background: k.color }} />
-          {k.label}
-        </span>
-      ))}
-      <span>
-        <span className="pfg-swatch" style={{ background: "hsl(300, 85%, 62%)" }} />
-        search match
-      </span>
-    </div>
-  );
-}
-
-function DiffLegend() {
-  return (
-    <div className="pfg-legend" data-testid="diff-legend">
-      <span>
-        share of total shrank
-        <span className="pfg-gradient" />
-        grew (full colour at ±{(DIFF_FULL_SCALE * 100).toFixed(0)} pp)
-      </span>
-      <span>
-        <span className="pfg-swatch" style={{ background: "hsl(0, 0%, 78%)" }} />
-        unchanged (&lt; 0.1 pp)
-      </span>
-      <span>
-        <span className="pfg-swatch pfg-hatch" />
-        new: only in the new profile
-      </span>
-      <span>
-        <span className="pfg-swatch pfg-ghost" />
-        removed: only in the baseline (width: its baseline share)
-      </span>
-      <span>widths: new profile</span>
-    </div>
-  );
-}
-
-function TopTab(props: {
-  profile: Profile;
-  baseline?: Profile;
-  state: ViewState;
-  unit: string;
-  total: number;
-  baseTotal?: number;
-  update: (p: Partial<ViewState>) => void;
-}) {
-  const { profile, baseline, update } = props;
-  const rows = useMemo(
-    () => (baseline ? topFunctionsDiff(baseline, profile) : topFunctions(profile)),
-    [profile, baseline],
-  );
-  return (
-    <TopTable
-      rows={rows}
-      total={props.total}
-      baseTotal={baseline ? (props.baseTotal ?? 0) : undefined}
-      unit={props.unit}
-      sort={props.state.sort}
-      onSort={(sort) => update({ sort })}
-      onSearch={(name) => update({ tab: "flame", search: `^${escapeRegExp(name)}$`, regex: true })}
-      onSandwich={(name) => update({ tab: "sandwich", sandwich: name })}
-    />
-  );
-}
-
-function SandwichTab(props: {
-  profile: Profile;
-  state: ViewState;
-  update: (p: Partial<ViewState>) => void;
-  height?: number;
-  testHooks?: boolean;
-}) {
-  const { profile, state, update } = props;
-  const names = useMemo(() => {
-    const s = new Set<string>();
-    for (const f of profile.frames) s.add(f.name);
-    return [...s].sort();
-  }, [profile]);
-  const parts = useMemo(() => {
-    if (!state.sandwich) return null;
-    const sw = sandwich(profile, { name: state.sandwich });
-    const callers = indexTree(buildFlameTree(sw.callers));
-    const callees = indexTree(buildFlameTree(sw.callees));
-    return {
-      callers,
-      callees,
-      callerLines: new LineResolver(callers.tree, [{ profile: sw.callers }]),
-      calleeLines: new LineResolver(callees.tree, [{ profile: sw.callees }]),
-    };
-  }, [profile, state.sandwich]);
-  const half = Math.max(160, Math.floor((props.height ?? 640) / 2));
-  return (
-    <div className="pfg-sandwich">
-      <div className="pfg-toolbar">
-        <label>
-          Function{" "}
-          <input
-            className="pfg-select"
-            list="pfg-function-names"
-            value={state.sandwich}
-            placeholder="Pick a function"
-            aria-label="Sandwich function"
-            onChange={(e) => update({ sandwich: e.target.value })}
-          />
-        </label>
-        <datalist id="pfg-function-names">
-          {names.slice(0, 5000).map((n) => (
-            <option key={n} value={n} />
-          ))}
-        </datalist>
-      </div>
-      {!parts ? (
-        <p className="pfg-muted">
-          Pick a function above, or use “sandwich” in the Top table, to see who calls it and what it calls.
-        </p>
-      ) : parts.callers.total === 0 ? (
-        <p className="pfg-muted">
-          No samples contain “{state.sandwich}”. Check the exact function name in the Top table.
-        </p>
-      ) : (
-        <>
-          <h3>Callers of {state.sandwich}</h3>
-          <FlameCanvas
-            ix={parts.callers}
-            zoom={0}
-            mode="flame"
-            search={null}
-            diff={false}
-            maxHeight={half}
-            lines={parts.callerLines}
-            ariaLabel={`Callers of ${state.sandwich}`}
-            hookId={props.testHooks ? "callers" : undefined}
-          />
-          <h3>Callees of {state.sandwich}</h3>
-          <FlameCanvas
-            ix={parts.callees}
-            zoom={0}
-            mode="icicle"
-            search={null}
-            diff={false}
-            maxHeight={half}
-            lines={parts.calleeLines}
-            ariaLabel={`Callees of ${state.sandwich}`}
-            hookId={props.testHooks ? "callees" : undefined}
-          />
-        </>
       )}
     </div>
   );

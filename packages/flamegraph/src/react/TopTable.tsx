@@ -7,6 +7,7 @@ import { formatDelta, formatValue } from "./format.js";
 import type { TopDiffRow, TopRow } from "./ops.js";
 
 export interface TopTableProps {
+  /** topFunctions rows, or topFunctionsDiff rows in a diff (from @perforator/profile). */
   rows: readonly (TopRow | TopDiffRow)[];
   /** Target (or only) profile total. */
   total: number;
@@ -26,9 +27,14 @@ export interface TopTableProps {
 const ROW_H = 24;
 const OVERSCAN = 10;
 
-function isDiffRow(r: TopRow | TopDiffRow): r is TopDiffRow {
-  return "baseSelf" in r;
+type Row = TopRow | TopDiffRow;
+
+function isDiffRow(r: Row): r is TopDiffRow {
+  return "beforeSelf" in r;
 }
+/** The (new) profile's values of a row: a diff row's "after" side. */
+const selfOf = (r: Row) => (isDiffRow(r) ? r.afterSelf : r.self);
+const totalOf = (r: Row) => (isDiffRow(r) ? r.afterTotal : r.total);
 
 /** Sortable, filterable table of functions; only the visible rows are in the DOM (100k rows stay fast). */
 export function TopTable(props: TopTableProps) {
@@ -46,11 +52,13 @@ export function TopTable(props: TopTableProps) {
     const out = f
       ? rows.filter((r) => r.name.toLowerCase().includes(f) || r.file.toLowerCase().includes(f))
       : rows.slice();
-    const dSelf = (r: TopRow | TopDiffRow) =>
-      isDiffRow(r) ? (total > 0 ? r.self / total : 0) - (baseTotal && baseTotal > 0 ? r.baseSelf / baseTotal : 0) : 0;
-    const cmp: Record<SortKey, (a: TopRow | TopDiffRow, b: TopRow | TopDiffRow) => number> = {
-      self: (a, b) => b.self - a.self || b.total - a.total,
-      total: (a, b) => b.total - a.total || b.self - a.self,
+    const dSelf = (r: Row) =>
+      isDiffRow(r)
+        ? (total > 0 ? r.afterSelf / total : 0) - (baseTotal && baseTotal > 0 ? r.beforeSelf / baseTotal : 0)
+        : 0;
+    const cmp: Record<SortKey, (a: Row, b: Row) => number> = {
+      self: (a, b) => selfOf(b) - selfOf(a) || totalOf(b) - totalOf(a),
+      total: (a, b) => totalOf(b) - totalOf(a) || selfOf(b) - selfOf(a),
       name: (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
       delta: (a, b) => Math.abs(dSelf(b)) - Math.abs(dSelf(a)),
     };
@@ -123,7 +131,7 @@ export function TopTable(props: TopTableProps) {
               </tr>
             ) : null}
             {visible.map((r) => {
-              const d = isDiffRow(r) ? shareT(r.self) - shareB(r.baseSelf) : 0;
+              const d = isDiffRow(r) ? shareT(r.afterSelf) - shareB(r.beforeSelf) : 0;
               return (
                 <tr key={`${r.kind}\u0000${r.name}\u0000${r.file}\u0000${r.line}`}>
                   <td title={r.file ? `${r.name} — ${r.file}${r.line > 0 ? `:${r.line}` : ""}` : r.name}>
@@ -143,11 +151,11 @@ export function TopTable(props: TopTableProps) {
                       </span>
                     ) : null}
                   </td>
-                  <td className="pfg-num">{formatValue(r.self, unit)}</td>
-                  <td className="pfg-num">{formatPercent(shareT(r.self))}</td>
-                  <td className="pfg-num">{formatValue(r.total, unit)}</td>
-                  <td className="pfg-num">{formatPercent(shareT(r.total))}</td>
-                  {isDiffRow(r) ? <td className="pfg-num">{formatPercent(shareB(r.baseSelf))}</td> : null}
+                  <td className="pfg-num">{formatValue(selfOf(r), unit)}</td>
+                  <td className="pfg-num">{formatPercent(shareT(selfOf(r)))}</td>
+                  <td className="pfg-num">{formatValue(totalOf(r), unit)}</td>
+                  <td className="pfg-num">{formatPercent(shareT(totalOf(r)))}</td>
+                  {isDiffRow(r) ? <td className="pfg-num">{formatPercent(shareB(r.beforeSelf))}</td> : null}
                   {isDiffRow(r) ? (
                     <td className={`pfg-num ${d > 0 ? "pfg-grew" : d < 0 ? "pfg-shrank" : ""}`}>{formatDelta(d)}</td>
                   ) : null}

@@ -47,3 +47,13 @@ export function xssProfile(): Profile {
   b.addFrames([py("main", "app.py", 1), native(`<b onmouseover=alert(2)>x</b>`, XSS)], [40]);
   return b.build();
 }
+
+/**
+ * `p` as if recorded elsewhere: the script renamed and moved to `script` (server.py → server_dict.py, as the
+ * tutorial's second server), the standard library under `stdlib` instead of /usr/lib/python3.12.
+ */
+export function deployedElsewhere(p: Profile, script: string, stdlib: string): Profile {
+  const move = (file: string) =>
+    file === "server.py" ? script : file.startsWith("/usr/lib/python3.12/") ? stdlib + file.slice(19) : file;
+  return { ...p, frames: p.frames.map((f) => ({ ...f, file: move(f.file) })) };
+}

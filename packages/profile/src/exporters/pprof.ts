@@ -15,8 +15,7 @@ import {
   StringTable,
   ValueType,
 } from "pprof-format";
-import { KERNEL_SUFFIX } from "../frame-text.js";
-import { isKernelModule } from "../importers/pprof.js";
+import { isKernelModule, KERNEL_SUFFIX } from "../frame-text.js";
 import { labelsKey, type Profile } from "../model.js";
 
 /** Labels written as numeric pprof labels when their value is a canonical integer. */

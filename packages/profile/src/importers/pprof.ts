@@ -4,7 +4,7 @@
  */
 import { gunzipSync } from "fflate";
 import { Profile as PprofProfile } from "pprof-format";
-import { KERNEL_SUFFIX } from "../frame-text.js";
+import { isKernelModule, KERNEL_SUFFIX, looksLikePythonFile } from "../frame-text.js";
 import { type Frame, type FrameKind, type Profile, ProfileBuilder } from "../model.js";
 
 type Numeric = number | bigint;
@@ -18,17 +18,6 @@ function toNum(v: Numeric | undefined): number {
   if (v === undefined) return 0;
   if (typeof v === "bigint") return Number(BigInt.asIntN(64, v));
   return v;
-}
-
-const KERNEL_MODULES = new Set(["[kernel]", "[kernel.kallsyms]", "[vdso]_kernel"]);
-
-export function isKernelModule(module: string): boolean {
-  return KERNEL_MODULES.has(module) || module.startsWith("[kernel");
-}
-
-/** Python when the file is a `.py` source or a CPython pseudo-file such as `<frozen importlib._bootstrap>`. */
-export function looksLikePythonFile(file: string): boolean {
-  return file.endsWith(".py") || (file.startsWith("<") && file.endsWith(">") && file.length > 2);
 }
 
 function inferKind(name: string, file: string, module: string): { kind: FrameKind; name: string } {

@@ -1,12 +1,9 @@
 /** An object call tree (for JSON APIs and small profiles; the viewer uses FlameTree). */
-import { type FrameKind, type Profile, resolveValueIndex } from "../model.js";
+import { type Frame, type Profile, resolveValueIndex } from "../model.js";
+import { functionKey, functionOf } from "./top.js";
 
-export interface CallTreeNode {
-  name: string;
-  file: string;
-  line: number;
-  kind: FrameKind;
-  module: string;
+/** A frame (line 0 unless byLine) at one call path, with its values. */
+export interface CallTreeNode extends Frame {
   self: number;
   total: number;
   /** Sorted by total (desc), then name. */
@@ -34,9 +31,7 @@ export function callTree(p: Profile, opts: CallTreeOptions = {}): CallTreeNode {
     children: [],
   };
   const index = new Map<CallTreeNode, Map<string, CallTreeNode>>();
-  const keys = p.frames.map(
-    (f) => `${f.kind}\u0000${f.name}\u0000${f.file}\u0000${byLine ? f.line : 0}\u0000${f.module}`,
-  );
+  const keys = p.frames.map((f) => functionKey(f, byLine));
   for (const s of p.samples) {
     const v = s.values[vi] ?? 0;
     if (v === 0) continue;
@@ -53,11 +48,7 @@ export function callTree(p: Profile, opts: CallTreeOptions = {}): CallTreeNode {
       if (!c) {
         const f = p.frames[fi]!;
         c = {
-          name: f.name,
-          file: f.file,
-          line: byLine ? f.line : 0,
-          kind: f.kind,
-          module: f.module,
+          ...functionOf(f, byLine),
           self: 0,
           total: 0,
           children: [],

@@ -1,13 +1,10 @@
 /** Before/after comparison of two profiles, each normalised by its own total. */
-import { type FrameKind, type Profile, resolveValueIndex, sameValueType, totalValue } from "../model.js";
-import { type TopOptions, topFunctions } from "./top.js";
+import { type Frame, type Profile, resolveValueIndex, sameValueType, totalValue } from "../model.js";
+import { alignFrames, type MatchOptions } from "./match.js";
+import { functionKey, type TopOptions, topFunctions } from "./top.js";
 
-export interface TopDiffRow {
-  name: string;
-  file: string;
-  line: number;
-  kind: FrameKind;
-  module: string;
+/** A function (line 0 unless byLine) in either profile, with both sides' values. */
+export interface TopDiffRow extends Frame {
   /** Raw values. */
   beforeSelf: number;
   afterSelf: number;
@@ -23,19 +20,19 @@ export interface TopDiffRow {
   totalDelta: number;
 }
 
-export interface TopDiffOptions extends TopOptions {
+export interface TopDiffOptions extends TopOptions, MatchOptions {
   /** Sort key (default "total"): by |delta| of total share or of self share. */
   sortBy?: "total" | "self";
 }
 
-const key = (r: { kind: string; name: string; file: string; line: number; module: string }) =>
-  `${r.kind}\u0000${r.name}\u0000${r.file}\u0000${r.line}\u0000${r.module}`;
-
 /**
  * One row per function present in either profile, sorted by |delta| (largest change first).
  * Shares are relative to each profile's own total, so a longer recording does not look like a regression.
+ * Functions are matched across the profiles by name and module (`match: "name"`, the default) or by every field of
+ * the frame (`match: "exact"`); see ops/match.ts. A row shows the target's file and line when both have it.
  */
-export function topFunctionsDiff(base: Profile, target: Profile, opts: TopDiffOptions = {}): TopDiffRow[] {
+export function topFunctionsDiff(baseIn: Profile, targetIn: Profile, opts: TopDiffOptions = {}): TopDiffRow[] {
+  const [base, target] = alignFrames(baseIn, targetIn, opts);
   const tvi = resolveValueIndex(target, opts.valueIndex);
   let bvi = opts.valueIndex;
   if (bvi === undefined) {
@@ -50,7 +47,7 @@ export function topFunctionsDiff(base: Profile, target: Profile, opts: TopDiffOp
   const share = (v: number, t: number) => (t === 0 ? 0 : v / t);
   const rows = new Map<string, TopDiffRow>();
   const row = (r: (typeof before)[number]): TopDiffRow => {
-    const k = key(r);
+    const k = functionKey(r, true);
     let d = rows.get(k);
     if (!d) {
       d = {

@@ -155,6 +155,16 @@ describe("merge", () => {
     expect(() => merge([])).toThrow(/at least one/);
   });
 
+  it("names the sample of a malformed profile (a stack index outside its frame table) instead of merging garbage", () => {
+    const b = new ProfileBuilder([{ type: "samples", unit: "count" }]);
+    b.add([b.frame({ name: "main", file: "", line: 0, kind: "native", module: "" })], [1]);
+    const good = b.build();
+    const bad: Profile = { ...good, samples: [...good.samples, { stack: [0, 7], values: [1], labels: {} }] };
+    expect(() => merge([good, bad])).toThrow(
+      /cannot merge the profile: sample 1 refers to frame 7, but the profile has 1 frames/,
+    );
+  });
+
   it("covers the union of the time ranges and counts merged profiles", () => {
     const mk = (t: number) =>
       new ProfileBuilder([{ type: "samples", unit: "count" }], { timeNanos: t, durationNanos: 60e9 }).build();

@@ -1,5 +1,5 @@
 /** Flat "top" table: self and total per function (or per line), recursion counted once per stack. */
-import { type Frame, type FrameKind, type Profile, resolveValueIndex } from "../model.js";
+import { type Frame, type Profile, resolveValueIndex } from "../model.js";
 
 export interface TopOptions {
   /** One row per (function, line) instead of per function (default false). */
@@ -7,17 +7,17 @@ export interface TopOptions {
   valueIndex?: number;
 }
 
-export interface TopRow {
-  name: string;
-  file: string;
-  /** The line when byLine, else 0. */
-  line: number;
-  kind: FrameKind;
-  module: string;
+/** A function (or, byLine, a line): a Frame whose line is 0 unless byLine. */
+export interface TopRow extends Frame {
   /** Value of samples whose leaf is this function. */
   self: number;
   /** Value of samples with this function anywhere on the stack (once per stack). */
   total: number;
+}
+
+/** The function (or, byLine, the line) a frame is in: the frame with line 0 unless byLine. */
+export function functionOf(f: Frame, byLine: boolean): Frame {
+  return { name: f.name, file: f.file, line: byLine ? f.line : 0, kind: f.kind, module: f.module };
 }
 
 export function functionKey(f: Frame, byLine: boolean): string {
@@ -37,15 +37,7 @@ export function topFunctions(p: Profile, opts: TopOptions = {}): TopRow[] {
     let r = rowIndex.get(k);
     if (r === undefined) {
       r = rows.length;
-      rows.push({
-        name: f.name,
-        file: f.file,
-        line: byLine ? f.line : 0,
-        kind: f.kind,
-        module: f.module,
-        self: 0,
-        total: 0,
-      });
+      rows.push({ ...functionOf(f, byLine), self: 0, total: 0 });
       rowIndex.set(k, r);
     }
     frameRow[i] = r;

@@ -14,7 +14,7 @@
  *
  * The total length must be exactly 24 + pad8(H) + B. The checksum covers prefix, header and body, so a
  * flipped bit anywhere is rejected instead of silently changing an id or a value. What the header and body hold
- * is described next to the writer of each form (stack-store.ts, stored-codec.ts).
+ * is described next to the writer of each form (segment.ts, stored-codec.ts).
  */
 
 export type Magic = "PFST" | "PFSP";

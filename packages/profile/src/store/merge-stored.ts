@@ -77,7 +77,7 @@ export function mergeStored(store: StackStore, stored: readonly StoredProfile[],
     nTouched = accumulate(rows, values, nt, acc, seen, touched, nTouched);
   }
 
-  const { frames: storeFrames, labelSets, stackPool: pool, stackOff, seriesLabel, seriesStack } = cols;
+  const { frames: storeFrames, labelSets, stackPool: pool, stackOff, stackFramesAt, seriesLabel, seriesStack } = cols;
   const frameMap = new Int32Array(storeFrames.length).fill(-1);
   const frames: Frame[] = [];
   const samples: Sample[] = new Array(nTouched);
@@ -89,11 +89,12 @@ export function mergeStored(store: StackStore, stored: readonly StoredProfile[],
     const sid = keepLabels ? seriesStack[row]! : row;
     let stack = stackArrays[sid];
     if (stack === undefined) {
-      const o = stackOff[sid]!;
-      const n = pool[o]!;
+      const b = stackOff[sid]!;
+      const n = pool[b + 1]!;
+      const o = b + stackFramesAt;
       stack = new Array(n);
       for (let d = 0; d < n; d++) {
-        const f = pool[o + 1 + d]!;
+        const f = pool[o + d]!;
         let m = frameMap[f]!;
         if (m < 0) {
           m = frames.length;

@@ -1,16 +1,21 @@
 /** Helpers for the end-to-end tests: run the built CLI and real workloads, read what it wrote. */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, realpathSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Frame, type Profile, parseProfile } from "@perforator/profile";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { requirePython } from "../../python/interpreters.js";
 
 export const PKG = fileURLToPath(new URL("../../../", import.meta.url));
 export const CLI = join(PKG, "dist/cli.js");
 export const WORKLOADS = join(PKG, "test/workloads");
-export const python = (version: string) => `/root/.pyenv/versions/${version}/bin/python3`;
+/** The executable of the interpreter `spec` names ("3.12.1", "3.10", "debian-3.11"); a missing one fails the test with
+ * one line saying how to install it. */
+export const python = (spec: string) => requirePython(spec).executable;
 
 export interface CliRun {
   code: number | null;
@@ -19,17 +24,21 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `node dist/cli.js ARGS` (optionally through a wrapper such as setpriv) and collects its output. */
+/**
+ * Runs `node dist/cli.js ARGS` (optionally through a wrapper such as setpriv, and `cli`: another copy of cli.js) and
+ * collects its output.
+ */
 export function runCli(
   args: string[],
   opts: {
     wrapper?: string[];
+    cli?: string;
     cwd?: string;
     timeoutMs?: number;
     onStderr?: (text: string, child: ChildProcess) => void;
   } = {},
 ): Promise<CliRun> {
-  const argv = [...(opts.wrapper ?? []), process.execPath, CLI, ...args];
+  const argv = [...(opts.wrapper ?? []), process.execPath, opts.cli ?? CLI, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? tmp(), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -48,6 +57,39 @@ export function runCli(
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * Copies the built CLI and its runtime dependencies (package.json `dependencies`, recursively, symlinks followed) into a world-readable temp dir and returns the copied cli.js: another user can run it even when the
+ * checkout itself is unreadable to them (a clone inside a 0700 directory). The caller removes `dir`.
+ */
+export function readableCliCopy(): { cli: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), "perforator-cli-copy-"));
+  chmodSync(dir, 0o755);
+  copyPackage(PKG, join(dir, "collector"));
+  return { cli: join(dir, "collector/dist/cli.js"), dir };
+}
+
+function copyPackage(from: string, to: string): void {
+  const pkg = JSON.parse(readFileSync(join(from, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  // The whole package but its node_modules (`files` may hold globs; packages are small).
+  cpSync(from, to, {
+    recursive: true,
+    dereference: true,
+    filter: (src) => !src.slice(from.length).split("/").includes("node_modules"),
+  });
+  for (const dep of Object.keys(pkg.dependencies ?? {})) {
+    copyPackage(resolvePackageDir(from, dep), join(to, "node_modules", dep));
+  }
+}
+
+/** Where Node would find package `name` from `from` (node_modules of `from` or an ancestor), symlinks resolved. */
+function resolvePackageDir(from: string, name: string): string {
+  for (let d = from; ; d = dirname(d)) {
+    const candidate = join(d, "node_modules", name);
+    if (existsSync(join(candidate, "package.json"))) return realpathSync(candidate);
+    if (dirname(d) === d) throw new Error(`cannot find package ${name} from ${from}`);
+  }
 }
 
 export function tmp(): string {
@@ -155,4 +197,22 @@ export function compileNative(dir: string): string {
   const out = join(dir, "native");
   execFileSync("gcc", ["-O0", "-fno-omit-frame-pointer", "-o", out, join(WORKLOADS, "native.c")]);
   return out;
+}
+
+/** One headless Chromium for a test file (started in beforeAll, closed in afterAll); call `browser()` inside tests. */
+export function useChromium(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error("Chromium is not started: call useChromium() at the top of the test file");
+    return browser;
+  };
 }

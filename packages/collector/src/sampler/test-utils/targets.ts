@@ -1,9 +1,10 @@
-// Test-only helpers: start target processes and assemble a PyBpfConfig from the measured offsets table
-// (/work/shared/notes/cpython-stacks.md). The real discovery lives in src/python.
+// Test-only helpers: start target processes and assemble a PyBpfConfig from the measured offsets (the numbers
+// tools/offsets prints for each version, as in src/python/offsets.ts). The real discovery lives in src/python.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requirePython } from "../../python/interpreters.js";
 import type { PyBpfConfig } from "../types.js";
 
 /** pyenv builds (shared libpython) and Debian's /usr/bin/python3.11 (3.11.2, interpreter in a non-PIE executable). */
@@ -81,14 +82,14 @@ function offsets(v: PyVersion): Offsets {
   return OFFSETS[v === "debian-3.11" ? "3.11.7" : v]; // same layout (notes: verified on both)
 }
 
+/** The interpreter's executable (a missing one fails the test with the command that installs it). */
 export function pythonBin(v: PyVersion): string {
-  return v === "debian-3.11" ? "/usr/bin/python3.11" : `/root/.pyenv/versions/${v}/bin/python3`;
+  return requirePython(v, { shared: v !== "debian-3.11" }).executable;
 }
 
 /** The ELF file holding _PyRuntime. */
 function libpython(v: PyVersion): string {
-  if (v === "debian-3.11") return "/usr/bin/python3.11";
-  return `/root/.pyenv/versions/${v}/lib/libpython${v.split(".").slice(0, 2).join(".")}.so.1.0`;
+  return requirePython(v, { shared: v !== "debian-3.11" }).runtimeFile;
 }
 
 export function readMem(pid: number, addr: bigint, len: number): Buffer {

@@ -1,7 +1,7 @@
 import { parseProfile } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
-import { escapeHtml, jsonForScript, renderStandaloneHtml } from "./standalone-asset.js";
-import { serverProfile, XSS, xssProfile } from "./test-utils/profiles.js";
+import { serverProfile, XSS, xssProfile } from "../test-utils/profiles.js";
+import { escapeHtml, jsonForScript, renderStandaloneHtml } from "./render-html.js";
 
 describe("renderStandaloneHtml", () => {
   it("embeds the data so no name can close the script element, and it parses back exactly", () => {

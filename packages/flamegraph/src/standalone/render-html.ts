@@ -1,24 +1,29 @@
 /**
- * Node-only: renders ONE self-contained HTML file (inline CSS, inline script, embedded data; no
+ * Runs in Node (the CLI), not in the page: renders ONE self-contained HTML file (inline CSS, inline script, embedded data; no
  * network requests) for `perforator record -o flame.html`, `--serve`, `view` and `diff`.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Profile, serializeProfile } from "@perforator/profile";
+import { type FrameMatch, type Profile, serializeProfile } from "@perforator/profile";
 
 export interface StandaloneOptions {
   title: string;
   profile: Profile;
   /** With a baseline the page shows a diff (widths from `profile`). */
   baseline?: Profile;
+  /** In a diff, how frames of the two profiles are matched (default "name"; see alignFrames in @perforator/profile). */
+  match?: FrameMatch;
 }
 
 let cachedScript: string | null = null;
 
 function bundledScript(): string {
   if (cachedScript !== null) return cachedScript;
-  // dist/standalone-asset.js sits next to dist/standalone.js; src/ (tests) looks in ../dist.
-  const candidates = [new URL("./standalone.js", import.meta.url), new URL("../dist/standalone.js", import.meta.url)];
+  // dist/standalone/render-html.js: the bundle is dist/standalone.js; src/standalone/ (tests) looks in ../../dist.
+  const candidates = [
+    new URL("../standalone.js", import.meta.url),
+    new URL("../../dist/standalone.js", import.meta.url),
+  ];
   let js: string | null = null;
   for (const url of candidates) {
     try {
@@ -74,6 +79,7 @@ export function renderStandaloneHtml(opts: StandaloneOptions): string {
     title: opts.title,
     profile: JSON.parse(serializeProfile(opts.profile)),
     baseline: opts.baseline ? JSON.parse(serializeProfile(opts.baseline)) : undefined,
+    match: opts.baseline ? opts.match : undefined,
   });
   return `<!doctype html>
 <html lang="en">

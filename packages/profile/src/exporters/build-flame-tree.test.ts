@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type FlameTree, FRAME_KINDS } from "../flame-tree.js";
+import { type FlameTree, FRAME_KINDS } from "../flame-tree-format.js";
 import { parseFolded } from "../importers/folded.js";
 import { type Profile, ProfileBuilder, totalValue } from "../model.js";
 import { type CallTreeNode, callTree } from "../ops/call-tree.js";
 import { arbProfile } from "../test-utils/arb.js";
-import { buildDiffFlameTree, buildFlameTree } from "./flame-tree.js";
+import { buildDiffFlameTree, buildFlameTree } from "./build-flame-tree.js";
 
 const name = (t: FlameTree, i: number) => t.strings[t.frameName[t.nodeFrame[i]!]!]!;
 

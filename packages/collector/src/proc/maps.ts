@@ -1,5 +1,6 @@
 /** Parsing of /proc/PID/maps. */
 import { readFileSync } from "node:fs";
+import { rangeContaining } from "../sorted.js";
 
 export interface Mapping {
   start: bigint;
@@ -48,23 +49,19 @@ export function parseMaps(text: string): Mapping[] {
   return out;
 }
 
+/** The text of /proc/PID/maps; throws (ENOENT/ESRCH) when the process is gone. */
+export function readMapsText(pid: number): string {
+  return readFileSync(`/proc/${pid}/maps`, "utf8");
+}
+
 /** Reads and parses /proc/PID/maps; throws (ENOENT/ESRCH) when the process is gone. */
 export function readMaps(pid: number): Mapping[] {
-  return parseMaps(readFileSync(`/proc/${pid}/maps`, "utf8"));
+  return parseMaps(readMapsText(pid));
 }
 
 /** The mapping containing `addr` (binary search over sorted mappings), or undefined. */
 export function findMapping(maps: Mapping[], addr: bigint): Mapping | undefined {
-  let lo = 0;
-  let hi = maps.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const m = maps[mid]!;
-    if (addr < m.start) hi = mid - 1;
-    else if (addr >= m.end) lo = mid + 1;
-    else return m;
-  }
-  return undefined;
+  return rangeContaining(maps, addr);
 }
 
 /** Short module name for display: the file name of the path, or the pseudo-path itself. */

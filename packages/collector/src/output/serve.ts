@@ -1,5 +1,18 @@
+/** Serving a finished profile over HTTP: the flamegraph page at `/`, the pprof at `/profile.pb.gz`. */
 import { createServer, type Server } from "node:http";
-import { CliError, displayUrl, EXIT, type ListenAddress } from "../cli/args.js";
+import { CliError, EXIT } from "../errors.js";
+
+export interface ListenAddress {
+  /** Host to bind; "" means all interfaces. */
+  host: string;
+  port: number;
+}
+
+/** The URL a user pastes into a browser for a listening address. */
+export function displayUrl(host: string, port: number): string {
+  if (host === "" || host === "0.0.0.0" || host === "::") return `http://localhost:${port}/`;
+  return host.includes(":") ? `http://[${host}]:${port}/` : `http://${host}:${port}/`;
+}
 
 export interface ServedProfile {
   html: string;

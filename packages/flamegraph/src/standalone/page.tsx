@@ -1,8 +1,9 @@
 /**
- * Entry of the self-contained HTML page (bundled to dist/standalone.js). Reads the embedded
+ * The script of the self-contained HTML page: runs in the browser, bundled to dist/standalone.js (render-html.ts, in
+ * Node, inlines it into the page). Reads the embedded
  * JSON (<script type="application/json" id="perforator-data">) and mounts the viewer.
  */
-import { type Profile, parseProfile } from "@perforator/profile";
+import { type FrameMatch, type Profile, parseFrameMatch, parseProfile, totalValue } from "@perforator/profile";
 import { createRoot } from "react-dom/client";
 import { FlameGraphViewer } from "../react/FlameGraphViewer.js";
 import { formatValue } from "../react/format.js";
@@ -11,12 +12,8 @@ export interface StandaloneData {
   title: string;
   profile: Profile;
   baseline?: Profile;
-}
-
-function total(p: Profile): number {
-  let t = 0;
-  for (const s of p.samples) t += s.values[p.defaultSampleType] ?? 0;
-  return t;
+  /** How a diff matches frames (default "name"). */
+  match?: FrameMatch;
 }
 
 function formatDuration(ns: number): string {
@@ -36,12 +33,13 @@ function Header({ data }: { data: StandaloneData }) {
       <div className="pst-meta">
         {data.baseline ? (
           <span>
-            Baseline: <b>{formatValue(total(data.baseline), unit)}</b> in {formatDuration(data.baseline.durationNanos)}
+            Baseline: <b>{formatValue(totalValue(data.baseline), unit)}</b> in{" "}
+            {formatDuration(data.baseline.durationNanos)}
             {" → "}
           </span>
         ) : null}
         <span>
-          Total: <b data-testid="total">{formatValue(total(p), unit)}</b>
+          Total: <b data-testid="total">{formatValue(totalValue(p), unit)}</b>
         </span>
         <span>
           Duration: <b>{formatDuration(p.durationNanos)}</b>
@@ -70,12 +68,18 @@ function main(): void {
   const el = document.getElementById("perforator-data");
   let data: StandaloneData;
   try {
-    const raw = JSON.parse(el?.textContent ?? "") as { title?: unknown; profile?: unknown; baseline?: unknown };
+    const raw = JSON.parse(el?.textContent ?? "") as {
+      title?: unknown;
+      profile?: unknown;
+      baseline?: unknown;
+      match?: unknown;
+    };
     if (!raw || raw.profile === undefined) throw new Error("no profile in the embedded data");
     data = {
       title: typeof raw.title === "string" ? raw.title : "Flamegraph",
       profile: parseProfile(raw.profile),
       baseline: raw.baseline === undefined || raw.baseline === null ? undefined : parseProfile(raw.baseline),
+      match: typeof raw.match === "string" ? parseFrameMatch(raw.match) : undefined,
     };
   } catch (e) {
     showError(
@@ -93,6 +97,7 @@ function main(): void {
         <FlameGraphViewer
           profile={data.profile}
           baseline={data.baseline}
+          diffMatch={data.match}
           syncUrl
           testHooks
           height={Math.max(320, window.innerHeight - 230)}
