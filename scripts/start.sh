@@ -56,7 +56,7 @@ fi
 
 cat >&2 <<MSG
 
-  ingest  http://127.0.0.1:$INGEST_PORT   (POST /ingest, Pyroscope-compatible)
+  ingest  http://127.0.0.1:$INGEST_PORT   (/api/v1 and Pyroscope's /ingest; token: $PERFORATOR_DATA_DIR/ingest-token)
   web     $PERFORATOR_WEB_URL
   data    $PERFORATOR_DATA_DIR${DATABASE_URL:+ (database: DATABASE_URL)}
   record  sudo pnpm perforator record --pid PID --duration 30s --serve :9006

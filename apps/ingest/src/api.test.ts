@@ -102,6 +102,12 @@ describe.each(backends)("HTTP API on %s", (kind) => {
     expect(page.profiles[0]).toMatchObject({ service: "shop.api", labels: { env: "prod", region: "eu" } });
     const none = await fetch(`${c.base}/api/v1/profiles?service=shop.api&label=env:dev`, { headers: bearer(c.read) });
     expect(((await none.json()) as { profiles: unknown[] }).profiles).toEqual([]);
+    const sel = await fetch(`${c.base}/api/v1/profiles?query=${encodeURIComponent('{env=~"pr.*",region!="us"}')}`, {
+      headers: bearer(c.read),
+    });
+    expect(((await sel.json()) as { profiles: { id: string }[] }).profiles.map((p) => p.id)).toEqual([id]);
+    const badCursor = await fetch(`${c.base}/api/v1/profiles?cursor=nope`, { headers: bearer(c.read) });
+    expect(badCursor.status).toBe(400);
 
     const original = importProfile(body);
     const pprof = await fetch(`${c.base}/api/v1/profiles/${id}`, { headers: bearer(c.read) });

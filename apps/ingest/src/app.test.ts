@@ -87,6 +87,22 @@ describe("health", () => {
     await fresh.close();
   });
 
+  it("an upload while the database is unreachable is 503 with Retry-After, not 500", async () => {
+    const down = openDatabase({ url: "postgresql://x:y@127.0.0.1:1/none", dataDir: dir(), pingTimeoutMs: 500 });
+    const a = buildApp({ db: down, verifyToken: async () => ({ tokenId: "t", teamId: "team", scope: "ingest" }) });
+    const r = await a.inject({
+      method: "POST",
+      url: "/api/v1/profiles?service=x",
+      payload: smallPprof(),
+      headers: auth,
+    });
+    expect(r.statusCode, r.body).toBe(503);
+    expect(r.headers["retry-after"]).toBe("1");
+    expect(r.json().error).toMatch(/did not answer in time.*nothing was stored, retry/);
+    await a.close();
+    await down.close();
+  });
+
   it("404 names the routes", async () => {
     const r = await fetch(`${base}/nope`);
     expect(r.status).toBe(404);

@@ -56,6 +56,10 @@ export interface RouteContext {
   rateLimited: { rateLimit: { max: number; timeWindow: number } };
 }
 
+/** Driver errors that mean "overloaded or unreachable right now" (pool wait, connect timeout, SQLite lock). */
+const DB_BUSY_RE =
+  /connection timeout|timeout exceeded when trying to connect|can't reach database server|ECONNREFUSED|database is locked|SQLITE_BUSY|too many clients/i;
+
 /** The request URL with any `token=` query parameter masked, for logs. */
 export function redactUrl(url: string): string {
   return url.replace(/([?&]token=)[^&]*/gi, "$1***");
@@ -113,6 +117,18 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     if (err.validation) return reject(req, reply, 400, "bad_request", `invalid request: ${err.message}`);
     if (err.statusCode === 429) return reject(req, reply, 429, "rate_limited", err.message);
     if (err.statusCode && err.statusCode < 500) return reject(req, reply, err.statusCode, "bad_request", err.message);
+    if (DB_BUSY_RE.test(err.message)) {
+      // Overload, not a bug: the client should retry (nothing was stored: the write is one transaction).
+      req.log.warn({ err: err.message }, "database busy");
+      reply.header("retry-after", "1");
+      return reject(
+        req,
+        reply,
+        503,
+        "db_unavailable",
+        `the database did not answer in time (${DB_BUSY_RE.exec(err.message)?.[0]}): nothing was stored, retry in a moment`,
+      );
+    }
     req.log.error({ err }, "request failed");
     return reply
       .code(500)

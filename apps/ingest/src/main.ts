@@ -2,12 +2,12 @@
 /**
  * perforator ingest server: `/api/v1` upload and read API, Pyroscope's `POST /ingest`, `/healthz`, `/readyz`,
  * `/metrics`. Migrates the database at startup and, on an empty store, creates team `default` with an ingest
- * token written to `<data dir>/ingest-token`. Runs the compactor. On SIGTERM/SIGINT stops accepting
+ * token written to `<data dir>/ingest-token`. Runs the compactor (in a worker thread). On SIGTERM/SIGINT stops accepting
  * connections, lets requests in flight finish, closes the database and exits 0.
  * PERFORATOR_WORKERS=N serves from N processes (node:cluster) sharing the port and the store.
  */
 import cluster from "node:cluster";
-import { bootstrap, type Database, openDatabase, startCompactor } from "@perforator/db";
+import { bootstrap, type Database, openDatabase, startCompactorThread } from "@perforator/db";
 import { buildApp } from "./app.js";
 import { ConfigError, type IngestConfig, loadConfig } from "./config.js";
 
@@ -44,9 +44,12 @@ async function prepare(db: Database, log: Logger): Promise<void> {
   }
 }
 
-function runCompactor(db: Database, log: Logger): () => Promise<void> {
-  const c = startCompactor(db, {
-    onError: (err: unknown) => log.error({ err: { message: (err as Error).message } }, "compactor pass failed"),
+/** The compactor in a worker thread (its own connection), so parsing profiles for rollups does not delay uploads. */
+function runCompactor(config: IngestConfig, log: Logger): () => Promise<void> {
+  const c = startCompactorThread({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    onError: (message) => log.error({ err: { message } }, "compactor pass failed"),
   });
   return () => c.stop();
 }
@@ -62,7 +65,7 @@ async function serveWorker(config: IngestConfig, opts: { prepare: boolean; compa
   });
   const log: Logger = { info: (o, m) => app.log.info(o, m), error: (o, m) => app.log.error(o, m) };
   if (opts.prepare) await prepare(db, log);
-  const stopCompactor = opts.compactor ? runCompactor(db, log) : async () => {};
+  const stopCompactor = opts.compactor ? runCompactor(config, log) : async () => {};
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -112,7 +115,7 @@ async function serveWorker(config: IngestConfig, opts: { prepare: boolean; compa
 async function servePrimary(config: IngestConfig): Promise<void> {
   const db = open(config);
   await prepare(db, primaryLog);
-  const stopCompactor = config.compactor ? runCompactor(db, primaryLog) : async () => {};
+  const stopCompactor = config.compactor ? runCompactor(config, primaryLog) : async () => {};
   let stopping = false;
   let announced = false;
   const fork = () => cluster.fork({ PERFORATOR_CLUSTER_WORKER: "1" });

@@ -74,6 +74,9 @@ d("go tool pprof -raw against the read API (skipped without Debian golang-go)", 
     );
     expect(out).toMatch(/Samples:/);
     expect(out).toMatch(/function_/);
+    // The token in the URL is masked in the server's logs.
+    expect(server.logs.join("\n")).toContain("token=***");
+    expect(server.logs.join("\n")).not.toContain(read);
   });
 
   it("gets a clear failure with a wrong token", async () => {

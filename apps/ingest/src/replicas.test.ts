@@ -59,29 +59,38 @@ d(`two replicas on one PostgreSQL and one blob store${PG_URL ? "" : ` (skipped: 
 
   it("accept uploads at once with nothing lost and one profile per idempotency key", async () => {
     const replicas = [a, b];
-    const plain: Promise<string>[] = [];
-    const keyed: Promise<[string, string, number[]]>[] = [];
+    // 60 tasks taken by 6 concurrent clients: plain uploads alternate between the replicas; a keyed task sends the
+    // same Idempotency-Key to both replicas at the same instant.
+    const tasks: (() => Promise<void>)[] = [];
+    const plainIds: string[] = [];
+    const keyedIds: [string, string, number[]][] = [];
     for (let i = 0; i < 40; i++) {
-      const to = replicas[i % 2]!;
-      plain.push(
-        post(`${to.url}/api/v1/profiles?service=replicated&label=i:${i}`, realisticPprof(i, 200), auth).then((r) => {
-          expect(r.status, JSON.stringify(r.json)).toBe(201);
-          return r.json.id as string;
-        }),
-      );
+      tasks.push(async () => {
+        const to = replicas[i % 2]!;
+        const r = await post(`${to.url}/api/v1/profiles?service=replicated&label=i:${i}`, realisticPprof(i, 200), auth);
+        expect(r.status, JSON.stringify(r.json)).toBe(201);
+        plainIds.push(r.json.id as string);
+      });
+      if (i % 2 === 1) {
+        const k = (i - 1) / 2;
+        tasks.push(async () => {
+          const h = { ...auth, "idempotency-key": `retry-${k}` };
+          const body = smallPprof(k);
+          const [x, y] = await Promise.all([
+            post(`${a.url}/api/v1/profiles?service=replicated`, body, h),
+            post(`${b.url}/api/v1/profiles?service=replicated`, body, h),
+          ]);
+          keyedIds.push([x.json.id as string, y.json.id as string, [x.status, y.status].sort()]);
+        });
+      }
     }
-    for (let k = 0; k < 20; k++) {
-      const h = { ...auth, "idempotency-key": `retry-${k}` };
-      const body = smallPprof(k);
-      keyed.push(
-        Promise.all([
-          post(`${a.url}/api/v1/profiles?service=replicated`, body, h),
-          post(`${b.url}/api/v1/profiles?service=replicated`, body, h),
-        ]).then(([x, y]) => [x.json.id as string, y.json.id as string, [x.status, y.status].sort()]),
-      );
-    }
-    const plainIds = await Promise.all(plain);
-    const keyedIds = await Promise.all(keyed);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (next < tasks.length) await tasks[next++]!();
+      }),
+    );
+    expect(keyedIds.length).toBe(20);
     expect(new Set(plainIds).size).toBe(40);
     for (const [x, y, statuses] of keyedIds) {
       expect(x).toBe(y);

@@ -96,6 +96,15 @@ export function findProfile(db: Database, teamId: string, id: string): Promise<S
   return getProfile(db, teamId, id);
 }
 
+/**
+ * The stored bytes of a pprof upload, as gzipped pprof (what `?format=pprof` serves), without decoding and
+ * re-encoding it; undefined for other formats or rows stored uncompressed.
+ */
+export async function storedPprofGzip(db: Database, record: StoredRecord): Promise<Uint8Array | undefined> {
+  if (record.format !== "pprof" || record.blobEncoding !== "gzip") return undefined;
+  return db.blobs.get(record.blobKey);
+}
+
 export function loadStoredProfile(db: Database, record: StoredRecord): Promise<Profile> {
   return loadProfile(db, record);
 }

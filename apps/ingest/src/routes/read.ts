@@ -14,6 +14,7 @@ import {
   loadStoredProfile,
   parseSelectorParam,
   renderTeam,
+  storedPprofGzip,
 } from "../store.js";
 
 export type DownloadFormat = "pprof" | "folded" | "json";
@@ -28,20 +29,28 @@ export function downloadFormat(raw: unknown): DownloadFormat {
 }
 
 export function sendProfile(reply: FastifyReply, p: Profile, format: DownloadFormat, basename: string): FastifyReply {
-  const safe = basename.replace(/[^A-Za-z0-9_.-]/g, "_");
   if (format === "folded") {
     return reply
       .type("text/plain; charset=utf-8")
-      .header("content-disposition", `inline; filename="${safe}.folded"`)
+      .header("content-disposition", `inline; filename="${safeName(basename)}.folded"`)
       .send(toFolded(p));
   }
   if (format === "json") {
     return reply.type("application/json").send(serializeProfile(p));
   }
+  return sendPprofBytes(reply, toPprof(p), basename);
+}
+
+/** Gzipped pprof bytes as a download. */
+function sendPprofBytes(reply: FastifyReply, bytes: Uint8Array, basename: string): FastifyReply {
   return reply
     .type("application/octet-stream")
-    .header("content-disposition", `attachment; filename="${safe}.pb.gz"`)
-    .send(Buffer.from(toPprof(p)));
+    .header("content-disposition", `attachment; filename="${safeName(basename)}.pb.gz"`)
+    .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]/g, "_");
 }
 
 interface ListQuery {
@@ -105,8 +114,13 @@ export function registerRead(app: FastifyInstance, ctx: RouteContext): void {
       if (!record) {
         throw new HttpError(404, `no profile ${req.params.id.slice(0, 100)} in this token's team`, "not_found");
       }
-      const profile = await loadStoredProfile(ctx.db, record);
-      return sendProfile(reply, profile, format, `${record.service}-${record.id}`);
+      const name = `${record.service}-${record.id}`;
+      // A pprof upload is served as stored (gzipped pprof): no decode and re-encode.
+      const asStored = format === "pprof" ? await storedPprofGzip(ctx.db, record) : undefined;
+      if (asStored) {
+        return sendPprofBytes(reply, asStored, name);
+      }
+      return sendProfile(reply, await loadStoredProfile(ctx.db, record), format, name);
     },
   );
 
