@@ -327,7 +327,7 @@ describe.each(backends)("HTTP API on %s", (kind) => {
     expect(text).toMatch(/perforator_ingest_uploads_total\{format="folded",status="400"\} 1/);
     expect(text).toMatch(new RegExp(`perforator_ingest_upload_bytes_total\\{format="pprof"\\} ${body.length}`));
     expect(text).toMatch(
-      /perforator_ingest_request_duration_seconds_bucket\{le="0.1",route="\/api\/v1\/profiles",method="POST",status="201"\} 2/,
+      /perforator_ingest_request_duration_seconds_count\{route="\/api\/v1\/profiles",method="POST",status="201"\} 2/,
     );
     expect(text).toMatch(/perforator_store_profiles 2/);
     expect(text).toMatch(/perforator_store_bytes [1-9]/);
