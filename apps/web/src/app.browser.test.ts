@@ -294,11 +294,13 @@ describe.sequential("the web app in Chromium", () => {
     await expect.poll(() => page.getByTestId("profile-count").textContent()).toBe("15 profiles");
     expect(new URL(page.url()).searchParams.get("query")).toBe('{service="python.server", host=~"web-1"}');
 
-    // The merge is cached per team, selector, range and set of profiles: a new upload is in the next answer.
+    // The merge is cached per team, selector, range and set of profiles: a new upload is in the next answer. An
+    // absolute range, so the two requests cannot straddle the cache's "now" quantum (a relative one may, and miss).
     const cookie = (await owner.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const range = `from=${now - 6 * 3_600_000}&until=${now + 60_000}`;
     const merged = async () => {
       const res = await fetch(
-        `${base}/api/source?query=${encodeURIComponent('{service="python.server"}')}&from=now-6h&until=now`,
+        `${base}/api/source?query=${encodeURIComponent('{service="python.server"}')}&${range}`,
         { headers: { cookie } },
       );
       const p = importProfile(new Uint8Array(await res.arrayBuffer()));
