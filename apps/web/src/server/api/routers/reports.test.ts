@@ -48,6 +48,12 @@ describe.each(targets)("reports and dashboard routers on $name", (target) => {
       const as = (u: SessionUser, teamId: string) => createCaller({ database: handleFor(db), user: u, teamId });
       const now = Date.now();
       const slowId = await put(db, team.id, SLOW, now - 3 * HOUR);
+      /** A report of the slow profile against itself: what a viewer or another team must not be able to create. */
+      const slowVsSlow = (title: string) => ({
+        baseline: { kind: "profile" as const, id: slowId },
+        target: { kind: "profile" as const, id: slowId },
+        title,
+      });
       await put(db, team.id, FAST, now - 30 * 60_000);
 
       // Baseline a profile, target a selector over the last hour (relative): frozen to absolute times.
@@ -75,15 +81,7 @@ describe.each(targets)("reports and dashboard routers on $name", (target) => {
 
       expect(await code(as(vic, team.id).reports.update({ slug: created.slug, notes: "x" }))).toBe("FORBIDDEN");
       expect(await code(as(vic, team.id).reports.share({ slug: created.slug }))).toBe("FORBIDDEN");
-      expect(
-        await code(
-          as(vic, team.id).reports.create({
-            baseline: { kind: "profile", id: slowId },
-            target: { kind: "profile", id: slowId },
-            title: "t",
-          }),
-        ),
-      ).toBe("FORBIDDEN");
+      expect(await code(as(vic, team.id).reports.create(slowVsSlow("t")))).toBe("FORBIDDEN");
       expect((await as(ann, team.id).reports.update({ slug: created.slug, notes: "**why**" })).notes).toBe("**why**");
       expect(await code(as(ann, team.id).reports.update({ slug: created.slug, title: " " }))).toBe("BAD_REQUEST");
 
@@ -93,15 +91,7 @@ describe.each(targets)("reports and dashboard routers on $name", (target) => {
       expect(await code(as(bob, beta.id).reports.share({ slug: created.slug }))).toBe("NOT_FOUND");
       expect(await as(bob, beta.id).reports.list()).toEqual([]);
       expect(await resolveReport(db, bob.id, created.slug)).toBeNull();
-      expect(
-        await code(
-          as(bob, beta.id).reports.create({
-            baseline: { kind: "profile", id: slowId },
-            target: { kind: "profile", id: slowId },
-            title: "steal",
-          }),
-        ),
-      ).toBe("NOT_FOUND");
+      expect(await code(as(bob, beta.id).reports.create(slowVsSlow("steal")))).toBe("NOT_FOUND");
 
       // Public link: anyone resolves it (read-only), until revoked; the slug is not a public link.
       const link = await as(ann, team.id).reports.share({ slug: created.slug });
