@@ -13,21 +13,10 @@ import { importProfile } from "@perforator/profile";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flameReady, launchChromium, newContext as newContextFor, watchPages } from "./test-utils/browser";
+import { FAST, SLOW } from "./test-utils/tutorial";
 import { APP_DIR, type IngestServer, startIngest, startWeb, type WebServer } from "./test-utils/web-server";
 
 const PASSWORD = "correct horse battery";
-
-/** The tutorial's server: a linear search (slow) and the dict version (fast), as folded stacks. */
-const SLOW = [
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 900",
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
-  "<module>;serve_forever;select 40",
-].join("\n");
-const FAST = [
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 4",
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
-  "<module>;serve_forever;select 170",
-].join("\n");
 
 let dataDir = "";
 let shots = "";

@@ -14,22 +14,11 @@ import { importProfile } from "@perforator/profile";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flameReady, launchChromium, newContext as newContextFor, watchPages } from "./test-utils/browser";
+import { FAST, SLOW } from "./test-utils/tutorial";
 import { startWeb, type WebServer } from "./test-utils/web-server";
 
 const PASSWORD = "correct horse battery";
 const DAY = 86_400_000;
-
-/** The tutorial's server as folded stacks: the linear search, then the dict version (no search_user cost). */
-const SLOW = [
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 900",
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
-  "<module>;serve_forever;select 40",
-].join("\n");
-const FAST = [
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 4",
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
-  "<module>;serve_forever;select 170",
-].join("\n");
 
 let dataDir = "";
 let web: WebServer;
