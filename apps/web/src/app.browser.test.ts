@@ -10,24 +10,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Database, ensureTeam, openDatabase, storeProfile } from "@perforator/db";
 import { importProfile } from "@perforator/profile";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { flameReady, launchChromium, newContext as newContextFor, watchPages } from "./test-utils/browser";
+import { FAST, SLOW } from "./test-utils/tutorial";
 import { APP_DIR, type IngestServer, startIngest, startWeb, type WebServer } from "./test-utils/web-server";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PASSWORD = "correct horse battery";
-
-/** The tutorial's server: a linear search (slow) and the dict version (fast), as folded stacks. */
-const SLOW = [
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 900",
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
-  "<module>;serve_forever;select 40",
-].join("\n");
-const FAST = [
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 4",
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
-  "<module>;serve_forever;select 170",
-].join("\n");
 
 let dataDir = "";
 let shots = "";
@@ -35,7 +24,7 @@ let web: WebServer;
 let ingest: IngestServer | undefined;
 let browser: Browser;
 let base = "";
-const opened: { page: Page; errors: string[]; blocked: string[] }[] = [];
+const { openPage, clean } = watchPages(() => base);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "perforator-web-e2e-"));
@@ -49,10 +38,7 @@ beforeAll(async () => {
     DATABASE_URL: `file:${path.join(dataDir, "perforator.db")}`,
     PERFORATOR_WEB_URL: base,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -66,44 +52,7 @@ function store(): Database {
   return openDatabase({ dataDir, url: `file:${path.join(dataDir, "perforator.db")}` });
 }
 
-/** A page that records script errors and refuses (and records) any request that leaves the app's origin. */
-async function openPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  const errors: string[] = [];
-  const blocked: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => {
-    // A 404 page legitimately logs the failed document request.
-    if (m.type() === "error" && !/status of 404/.test(m.text())) errors.push(m.text());
-  });
-  await page.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url.startsWith(base) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  opened.push({ page, errors, blocked });
-  return page;
-}
-
-function clean(page: Page) {
-  const o = opened.find((x) => x.page === page)!;
-  expect(o.errors).toEqual([]);
-  expect(o.blocked).toEqual([]);
-}
-
-async function newContext(): Promise<BrowserContext> {
-  return browser.newContext({
-    viewport: { width: 1400, height: 1000 },
-    permissions: ["clipboard-read", "clipboard-write"],
-  });
-}
-
-async function flameReady(page: Page): Promise<void> {
-  await page.waitForFunction(() => (window.__flamegraph?.main?.firstDrawAt() ?? null) !== null, undefined, {
-    timeout: 30_000,
-  });
-}
+const newContext = () => newContextFor(browser);
 
 async function rectOf(page: Page, name: string) {
   const r = await page.evaluate((n) => window.__flamegraph?.main?.rectOf(n) ?? null, name);

@@ -11,25 +11,14 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Database, ensureTeam, openDatabase, storeProfile } from "@perforator/db";
 import { importProfile } from "@perforator/profile";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { flameReady, launchChromium, newContext as newContextFor, watchPages } from "./test-utils/browser";
+import { FAST, SLOW } from "./test-utils/tutorial";
 import { startWeb, type WebServer } from "./test-utils/web-server";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PASSWORD = "correct horse battery";
 const DAY = 86_400_000;
-
-/** The tutorial's server as folded stacks: the linear search, then the dict version (no search_user cost). */
-const SLOW = [
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 900",
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
-  "<module>;serve_forever;select 40",
-].join("\n");
-const FAST = [
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;search_user 4",
-  "<module>;serve_forever;UserIDSearchHandler.do_GET;send_response 60",
-  "<module>;serve_forever;select 170",
-].join("\n");
 
 let dataDir = "";
 let web: WebServer;
@@ -40,7 +29,7 @@ let slowId = "";
 let fastId = "";
 let reportPath = "";
 let publicPath = "";
-const pages: { page: Page; errors: string[]; blocked: string[] }[] = [];
+const { openPage, clean } = watchPages(() => base);
 
 /** Screenshots for a human to look at, when $PERFORATOR_SCREENSHOTS names a directory. */
 async function shot(page: Page, name: string): Promise<void> {
@@ -74,10 +63,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "perforator-reports-e2e-"));
   web = await startWeb({ PERFORATOR_DATA_DIR: dataDir, DATABASE_URL: `file:${path.join(dataDir, "perforator.db")}` });
   base = web.base;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -86,38 +72,7 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function openPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  const errors: string[] = [];
-  const blocked: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 404/.test(m.text())) errors.push(m.text());
-  });
-  await page.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url.startsWith(base) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  pages.push({ page, errors, blocked });
-  return page;
-}
-
-function clean(page: Page) {
-  const o = pages.find((x) => x.page === page)!;
-  expect(o.errors).toEqual([]);
-  expect(o.blocked).toEqual([]);
-}
-
-const newContext = () =>
-  browser.newContext({ viewport: { width: 1400, height: 1000 }, permissions: ["clipboard-read", "clipboard-write"] });
-
-async function flameReady(page: Page): Promise<void> {
-  await page.waitForFunction(() => (window.__flamegraph?.main?.firstDrawAt() ?? null) !== null, undefined, {
-    timeout: 30_000,
-  });
-}
+const newContext = () => newContextFor(browser);
 
 /** The moved-functions table's before/after cells for one function. */
 async function movedRow(page: Page, fn: string): Promise<{ before: number; after: number }> {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "./database.js";
 import { defaultTeamId, listProfiles, listServices } from "./profiles.js";
 import { createTeam } from "./teams.js";
+import { foldedMinute } from "./test-utils/minute-profile.mjs";
 import { targets, withDb } from "./test-utils/targets.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -81,7 +82,6 @@ describe.each(targets)("$name", (target) => {
 it("the compactor thread compacts in the background and stops cleanly", async () => {
   // Through dist/: the worker thread runs the built module.
   const dist = (await import(DIST)) as typeof import("./index.js");
-  const { parseFolded } = await import("@perforator/profile");
   const url = `file:${path.join(dir, "thread.db")}`;
   const db = dist.openDatabase({ url, dataDir: dir });
   await db.migrate();
@@ -91,11 +91,7 @@ it("the compactor thread compacts in the background and stops cleanly", async ()
     await dist.storeProfile(db, {
       teamId: team.id,
       service: "bg",
-      from: new Date(Date.UTC(2026, 10, 25, 0, i)),
-      until: new Date(Date.UTC(2026, 10, 25, 0, i + 1)),
-      profile: parseFolded(text),
-      body: new TextEncoder().encode(text),
-      format: "folded",
+      ...foldedMinute(text, i),
     });
   }
   const passes: { profiles: number; rollups: Record<number, number> }[] = [];

@@ -12,6 +12,7 @@ import type { Profile } from "@perforator/profile";
 import { parseSource, type Source } from "../lib/source";
 import { resolveRange } from "../lib/time";
 import type { ShareState } from "./api/routers/share";
+import { type DatabaseHandle, ensureReady, getDatabase } from "./db";
 import { parseQuery } from "./query";
 import { quantizedNow } from "./render-cache";
 
@@ -23,6 +24,21 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The server's database once migrated, or an HttpError 503 saying why it is not available. */
+export async function readyDatabase(): Promise<{ database: DatabaseHandle; db: Database }> {
+  const database = getDatabase();
+  await ensureReady(database);
+  if (!database.db || database.error) throw new HttpError(503, `the database is not available: ${database.error}`);
+  return { database, db: database.db };
+}
+
+/** An API route's JSON answer to `err`: an HttpError's status and message, anything else a logged 500 ("<failed>: why"). */
+export function errorResponse(err: unknown, route: string, failed: string): Response {
+  if (err instanceof HttpError) return Response.json({ error: err.message }, { status: err.status });
+  console.error(`${route} failed:`, err);
+  return Response.json({ error: `${failed}: ${(err as Error).message}` }, { status: 500 });
 }
 
 /** The state of a live (not revoked) share link, or a 404 (missing, revoked and malformed all look the same). */

@@ -1,7 +1,7 @@
 // Child process for the idempotency race: uploads N profiles with keys k0..k{N-1} to team TEAM and prints
 // what storeProfile answered for each, as JSON. Two of these run at once with the same keys.
-import { parseFolded } from "@perforator/profile";
 import { getTeamByName, openDatabase, storeProfile } from "../../dist/index.js";
+import { foldedMinute } from "./minute-profile.mjs";
 
 const [url, dataDir, teamName, n, who] = process.argv.slice(2);
 const db = openDatabase({ url, dataDir });
@@ -12,11 +12,7 @@ for (let i = 0; i < Number(n); i++) {
   const r = await storeProfile(db, {
     teamId: team.id,
     service: "race",
-    from: new Date(Date.UTC(2026, 10, 25, 0, i)),
-    until: new Date(Date.UTC(2026, 10, 25, 0, i + 1)),
-    profile: parseFolded(text),
-    body: new TextEncoder().encode(text),
-    format: "folded",
+    ...foldedMinute(text, i),
     idempotencyKey: `k${i}`,
   });
   out.push({ key: `k${i}`, ...r });

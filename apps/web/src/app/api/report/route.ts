@@ -1,9 +1,8 @@
 import { readReportBodies } from "@perforator/db";
 import type { NextRequest } from "next/server";
-import { ensureReady, getDatabase } from "../../../server/db";
 import { renderReportShell, resolveReport } from "../../../server/reports";
 import { sessionUser } from "../../../server/session";
-import { HttpError } from "../../../server/sources";
+import { errorResponse, HttpError, readyDatabase } from "../../../server/sources";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -15,10 +14,7 @@ export const runtime = "nodejs";
  */
 export async function GET(req: NextRequest): Promise<Response> {
   try {
-    const database = getDatabase();
-    await ensureReady(database);
-    const db = database.db;
-    if (!db || database.error) throw new HttpError(503, `the database is not available: ${database.error}`);
+    const { database, db } = await readyDatabase();
     const p = req.nextUrl.searchParams;
     const side = p.get("side") ?? "target";
     if (!["baseline", "target", "html"].includes(side))
@@ -44,8 +40,6 @@ export async function GET(req: NextRequest): Promise<Response> {
       headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(bytes.length) },
     });
   } catch (err) {
-    if (err instanceof HttpError) return Response.json({ error: err.message }, { status: err.status });
-    console.error("GET /api/report failed:", err);
-    return Response.json({ error: `could not read the report: ${(err as Error).message}` }, { status: 500 });
+    return errorResponse(err, "GET /api/report", "could not read the report");
   }
 }

@@ -2,10 +2,9 @@ import { renderStandaloneHtml } from "@perforator/flamegraph/standalone";
 import { toFolded, toPprof } from "@perforator/profile";
 import type { NextRequest } from "next/server";
 import { type Source, sourceFromParams } from "../../../lib/source";
-import { ensureReady, getDatabase } from "../../../server/db";
 import { getCached, putCached } from "../../../server/render-cache";
 import { sessionUser, TEAM_COOKIE } from "../../../server/session";
-import { currentTeam, HttpError, loadSource, shareState } from "../../../server/sources";
+import { currentTeam, errorResponse, HttpError, loadSource, readyDatabase, shareState } from "../../../server/sources";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -20,10 +19,7 @@ type Format = (typeof FORMATS)[number];
  */
 export async function GET(req: NextRequest): Promise<Response> {
   try {
-    const database = getDatabase();
-    await ensureReady(database);
-    const db = database.db;
-    if (!db || database.error) throw new HttpError(503, `the database is not available: ${database.error}`);
+    const { database, db } = await readyDatabase();
     const p = req.nextUrl.searchParams;
     const format = (p.get("format") ?? "raw") as Format;
     if (!FORMATS.includes(format)) throw new HttpError(400, `format must be one of ${FORMATS.join(", ")}`);
@@ -88,9 +84,7 @@ export async function GET(req: NextRequest): Promise<Response> {
       headers: { ...headers, ...attach("html"), "content-type": "text/html; charset=utf-8" },
     });
   } catch (err) {
-    if (err instanceof HttpError) return Response.json({ error: err.message }, { status: err.status });
-    console.error("GET /api/source failed:", err);
-    return Response.json({ error: `could not read the profile: ${(err as Error).message}` }, { status: 500 });
+    return errorResponse(err, "GET /api/source", "could not read the profile");
   }
 }
 

@@ -1,9 +1,8 @@
 import { listMemberships, roleAtLeast, storeProfile } from "@perforator/db";
 import type { NextRequest } from "next/server";
-import { ensureReady, getDatabase } from "../../../server/db";
 import { forbiddenOrigin, sameOrigin } from "../../../server/origin";
 import { sessionUser, TEAM_COOKIE } from "../../../server/session";
-import { HttpError } from "../../../server/sources";
+import { errorResponse, HttpError, readyDatabase } from "../../../server/sources";
 import { MAX_UPLOAD_BYTES, parseUploadedFile, serviceFromFilename } from "../../../server/upload";
 
 export const dynamic = "force-dynamic";
@@ -18,10 +17,7 @@ const SERVICE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,99}$/;
 export async function POST(req: NextRequest): Promise<Response> {
   if (!sameOrigin(req)) return forbiddenOrigin();
   try {
-    const database = getDatabase();
-    await ensureReady(database);
-    const db = database.db;
-    if (!db || database.error) throw new HttpError(503, `the database is not available: ${database.error}`);
+    const { database, db } = await readyDatabase();
     const user = await sessionUser(req.headers, database);
     if (!user) throw new HttpError(401, "sign in first");
     const memberships = await listMemberships(db, user.id);
@@ -58,9 +54,7 @@ export async function POST(req: NextRequest): Promise<Response> {
     });
     return Response.json({ id: saved.id, url: `/p/${saved.id}`, service }, { status: 201 });
   } catch (err) {
-    if (err instanceof HttpError) return Response.json({ error: err.message }, { status: err.status });
-    console.error("POST /api/upload failed:", err);
-    return Response.json({ error: `could not store the profile: ${(err as Error).message}` }, { status: 500 });
+    return errorResponse(err, "POST /api/upload", "could not store the profile");
   }
 }
 

@@ -4,76 +4,24 @@
  * profiles are stored), roles (viewers read, members write), another team's slug is NOT_FOUND, public links resolve
  * until revoked, and the dashboard's what-changed rows.
  */
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { addMember, createPasswordUser, type Database, ensureTeam, openDatabase, storeProfile } from "@perforator/db";
+import { type Database, ensureTeam, storeProfile } from "@perforator/db";
 import { importProfile } from "@perforator/profile";
-import { TRPCError } from "@trpc/server";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { code, member, storeTargets, withStore as storeWithin, tempDirs } from "../../../test-utils/routers";
 import { handleFor } from "../../db";
 import { reportProfiles, resolveReport } from "../../reports";
 import { createCaller } from "../root";
 import type { SessionUser } from "../trpc";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), "perforator-web-reports-"));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const targets: { name: string; url: () => string }[] = [
-  { name: "sqlite", url: () => `file:${path.join(tempDir(), "web.db")}` },
-];
-if (process.env.DATABASE_URL_TEST) {
-  targets.push({
-    name: "postgres",
-    url: () => {
-      const u = new URL(process.env.DATABASE_URL_TEST!);
-      u.searchParams.set("schema", `webrep_${randomBytes(5).toString("hex")}`);
-      return u.toString();
-    },
-  });
-}
+const tempDir = tempDirs("perforator-web-reports-");
+const targets = storeTargets(tempDir, "webrep_");
 
 const SLOW = "main;do_GET;search_user 900\nmain;do_GET;send 60\nmain;select 40";
 const FAST = "main;do_GET;search_user 4\nmain;do_GET;send 60\nmain;select 170";
 const HOUR = 3_600_000;
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "OK";
-  } catch (err) {
-    return err instanceof TRPCError ? err.code : `not a TRPCError: ${(err as Error).message}`;
-  }
-}
-
 describe.each(targets)("reports and dashboard routers on $name", (target) => {
-  async function withStore(fn: (db: Database) => Promise<void>) {
-    const url = target.url();
-    const db = openDatabase({ url, dataDir: tempDir() });
-    await db.migrate();
-    try {
-      await fn(db);
-    } finally {
-      if (db.kind === "postgres") {
-        await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${new URL(url).searchParams.get("schema")}" CASCADE`);
-      }
-      await db.close();
-    }
-  }
-
-  async function user(db: Database, email: string, teamId: string, role: "owner" | "member" | "viewer") {
-    const u = await createPasswordUser(db, { email, name: email.split("@")[0]!, passwordHash: "x" });
-    await addMember(db, { teamId, userId: u.id, role });
-    return { id: u.id, email: u.email, name: email.split("@")[0]! } satisfies SessionUser;
-  }
+  const withStore = (fn: (db: Database) => Promise<void>) => storeWithin(target, tempDir, fn);
 
   async function put(db: Database, teamId: string, folded: string, at: number) {
     const body = new TextEncoder().encode(folded);
@@ -94,12 +42,18 @@ describe.each(targets)("reports and dashboard routers on $name", (target) => {
     await withStore(async (db) => {
       const team = await ensureTeam(db, "alpha");
       const beta = await ensureTeam(db, "beta");
-      const ann = await user(db, "ann@example.com", team.id, "member");
-      const vic = await user(db, "vic@example.com", team.id, "viewer");
-      const bob = await user(db, "bob@example.com", beta.id, "owner");
+      const ann = await member(db, "ann@example.com", team.id, "member");
+      const vic = await member(db, "vic@example.com", team.id, "viewer");
+      const bob = await member(db, "bob@example.com", beta.id, "owner");
       const as = (u: SessionUser, teamId: string) => createCaller({ database: handleFor(db), user: u, teamId });
       const now = Date.now();
       const slowId = await put(db, team.id, SLOW, now - 3 * HOUR);
+      /** A report of the slow profile against itself: what a viewer or another team must not be able to create. */
+      const slowVsSlow = (title: string) => ({
+        baseline: { kind: "profile" as const, id: slowId },
+        target: { kind: "profile" as const, id: slowId },
+        title,
+      });
       await put(db, team.id, FAST, now - 30 * 60_000);
 
       // Baseline a profile, target a selector over the last hour (relative): frozen to absolute times.
@@ -127,15 +81,7 @@ describe.each(targets)("reports and dashboard routers on $name", (target) => {
 
       expect(await code(as(vic, team.id).reports.update({ slug: created.slug, notes: "x" }))).toBe("FORBIDDEN");
       expect(await code(as(vic, team.id).reports.share({ slug: created.slug }))).toBe("FORBIDDEN");
-      expect(
-        await code(
-          as(vic, team.id).reports.create({
-            baseline: { kind: "profile", id: slowId },
-            target: { kind: "profile", id: slowId },
-            title: "t",
-          }),
-        ),
-      ).toBe("FORBIDDEN");
+      expect(await code(as(vic, team.id).reports.create(slowVsSlow("t")))).toBe("FORBIDDEN");
       expect((await as(ann, team.id).reports.update({ slug: created.slug, notes: "**why**" })).notes).toBe("**why**");
       expect(await code(as(ann, team.id).reports.update({ slug: created.slug, title: " " }))).toBe("BAD_REQUEST");
 
@@ -145,15 +91,7 @@ describe.each(targets)("reports and dashboard routers on $name", (target) => {
       expect(await code(as(bob, beta.id).reports.share({ slug: created.slug }))).toBe("NOT_FOUND");
       expect(await as(bob, beta.id).reports.list()).toEqual([]);
       expect(await resolveReport(db, bob.id, created.slug)).toBeNull();
-      expect(
-        await code(
-          as(bob, beta.id).reports.create({
-            baseline: { kind: "profile", id: slowId },
-            target: { kind: "profile", id: slowId },
-            title: "steal",
-          }),
-        ),
-      ).toBe("NOT_FOUND");
+      expect(await code(as(bob, beta.id).reports.create(slowVsSlow("steal")))).toBe("NOT_FOUND");
 
       // Public link: anyone resolves it (read-only), until revoked; the slug is not a public link.
       const link = await as(ann, team.id).reports.share({ slug: created.slug });
@@ -184,7 +122,7 @@ describe.each(targets)("reports and dashboard routers on $name", (target) => {
   it("dashboard.overview: what changed this window against the previous one", async () => {
     await withStore(async (db) => {
       const team = await ensureTeam(db, "alpha");
-      const vic = await user(db, "vic@example.com", team.id, "viewer");
+      const vic = await member(db, "vic@example.com", team.id, "viewer");
       const now = Date.now();
       await put(db, team.id, SLOW, now - 30 * HOUR);
       await put(db, team.id, FAST, now - 2 * HOUR);

@@ -3,84 +3,33 @@
  * DATABASE_URL_TEST is set): sign-up rules through better-auth itself, the team middleware (roles, isolation),
  * tokens, invites and share links.
  */
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import {
-  addMember,
-  createPasswordUser,
-  type Database,
-  ensureTeam,
-  getShareLink,
-  openDatabase,
-  saveProfile,
-} from "@perforator/db";
-import { TRPCError } from "@trpc/server";
-import { afterAll, describe, expect, it } from "vitest";
+import { addMember, createPasswordUser, type Database, ensureTeam, getShareLink, saveProfile } from "@perforator/db";
+import { describe, expect, it } from "vitest";
+import { code, member, storeTargets, withStore as storeWithin, tempDirs } from "../../../test-utils/routers";
 import { createAuth } from "../../auth";
 import { handleFor } from "../../db";
 import { shareState } from "../../sources";
 import { createCaller } from "../root";
 import type { SessionUser } from "../trpc";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), "perforator-web-routers-"));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-interface Target {
-  name: string;
-  open(): { url: string; drop?: (db: Database) => Promise<void> };
-}
-const targets: Target[] = [{ name: "sqlite", open: () => ({ url: `file:${path.join(tempDir(), "web.db")}` }) }];
-const pgUrl = process.env.DATABASE_URL_TEST;
-if (pgUrl) {
-  targets.push({
-    name: "postgres",
-    open() {
-      const schema = `web_${randomBytes(5).toString("hex")}`;
-      const url = new URL(pgUrl);
-      url.searchParams.set("schema", schema);
-      return {
-        url: url.toString(),
-        drop: (db) => db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).then(() => {}),
-      };
-    },
-  });
-} else {
+const tempDir = tempDirs("perforator-web-routers-");
+const targets = storeTargets(tempDir, "web_");
+if (!process.env.DATABASE_URL_TEST) {
   it.skip("postgres (set DATABASE_URL_TEST=postgresql://... to run the router tests on PostgreSQL too)", () => {});
 }
 
 const ORIGIN = "http://127.0.0.1:3999";
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "OK";
-  } catch (err) {
-    return err instanceof TRPCError ? err.code : `not a TRPCError: ${(err as Error).message}`;
-  }
-}
-
 describe.each(targets)("routers on $name", (target) => {
   async function withStore(fn: (db: Database, auth: ReturnType<typeof createAuth>) => Promise<void>) {
-    const { url, drop } = target.open();
-    const db = openDatabase({ url, dataDir: tempDir() });
-    await db.migrate();
-    process.env.BETTER_AUTH_URL = ORIGIN;
-    try {
-      await fn(db, createAuth(db));
-    } finally {
-      delete process.env.BETTER_AUTH_URL;
-      await drop?.(db);
-      await db.close();
-    }
+    await storeWithin(target, tempDir, async (db) => {
+      process.env.BETTER_AUTH_URL = ORIGIN;
+      try {
+        await fn(db, createAuth(db));
+      } finally {
+        delete process.env.BETTER_AUTH_URL;
+      }
+    });
   }
 
   function caller(db: Database, user: SessionUser | null, teamId?: string) {
@@ -198,9 +147,7 @@ describe.each(targets)("routers on $name", (target) => {
   it("a public link of a relative range freezes the absolute range it meant", async () => {
     await withStore(async (db) => {
       const team = await ensureTeam(db, "default");
-      const u = await createPasswordUser(db, { email: "m@x.io", name: "m", passwordHash: "unused" });
-      await addMember(db, { teamId: team.id, userId: u.id, role: "member" });
-      const api = caller(db, { id: u.id, email: "m@x.io", name: "m" });
+      const api = caller(db, await member(db, "m@x.io", team.id, "member"));
       const before = Date.now();
       const link = await api.share.create({
         target: { kind: "query", selector: '{service="api", host=~"web-.*"}', from: "now-1h", until: "now" },
@@ -225,9 +172,7 @@ describe.each(targets)("routers on $name", (target) => {
   it("API tokens: owners create (shown once), list (prefix only) and revoke", async () => {
     await withStore(async (db) => {
       const team = await ensureTeam(db, "default");
-      const u = await createPasswordUser(db, { email: "o@x.io", name: "o", passwordHash: "unused" });
-      await addMember(db, { teamId: team.id, userId: u.id, role: "owner" });
-      const api = caller(db, { id: u.id, email: "o@x.io", name: "o" });
+      const api = caller(db, await member(db, "o@x.io", team.id, "owner"));
       const { token, record } = await api.team.createToken({ scope: "read", name: "grafana" });
       const listed = await api.team.tokens();
       expect(listed).toHaveLength(1);
