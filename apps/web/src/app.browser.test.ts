@@ -248,10 +248,9 @@ describe.sequential("the web app in Chromium", () => {
     const cookie = (await owner.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     const range = `from=${now - 6 * 3_600_000}&until=${now + 60_000}`;
     const merged = async () => {
-      const res = await fetch(
-        `${base}/api/source?query=${encodeURIComponent('{service="python.server"}')}&${range}`,
-        { headers: { cookie } },
-      );
+      const res = await fetch(`${base}/api/source?query=${encodeURIComponent('{service="python.server"}')}&${range}`, {
+        headers: { cookie },
+      });
       const p = importProfile(new Uint8Array(await res.arrayBuffer()));
       return { timing: res.headers.get("server-timing") ?? "", total: p.samples.reduce((a, x) => a + x.values[0]!, 0) };
     };
