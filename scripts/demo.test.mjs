@@ -2,7 +2,7 @@
 // are recorded and uploaded, the report is created, and its public link shows search_user's share falling by more
 // than half. Ports and data dir are private to the test; everything is stopped when the demo exits (DEMO_EXIT=1).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,10 +14,18 @@ const isRoot = process.getuid?.() === 0;
 
 describe("pnpm demo", () => {
   it("without root it says why and what to run instead, and exits 1 before building anything", () => {
+    // The unprivileged user may not be able to read the checkout (a clone in a 0700 directory): it runs a copy of the
+    // script from a world-readable directory, which is all the script reads before it refuses.
+    const copy = mkdtempSync(path.join(tmpdir(), "perforator-demo-nonroot-"));
+    mkdirSync(path.join(copy, "scripts"));
+    copyFileSync(path.join(root, "scripts/demo.sh"), path.join(copy, "scripts/demo.sh"));
+    chmodSync(copy, 0o755);
+    chmodSync(path.join(copy, "scripts"), 0o755);
     const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "bash", "scripts/demo.sh"], {
-      cwd: root,
+      cwd: copy,
       encoding: "utf8",
     });
+    rmSync(copy, { recursive: true, force: true });
     if (r.error) throw r.error;
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/cannot record here: it runs as \S+, not root/);
