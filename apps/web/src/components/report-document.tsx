@@ -111,7 +111,9 @@ export function ReportNotes({ notes }: { notes: string }) {
 
 /** Everything above the flamegraph. `children` go between the header and the notes (e.g. edit controls). */
 export function ReportDocument({ doc, children }: { doc: ReportDoc; children?: React.ReactNode }) {
-  const edited = doc.updatedAt.getTime() - doc.createdAt.getTime() > 1000;
+  // An editor is recorded only by an edit; the time check covers an edit whose author has since been deleted. (The
+  // time alone missed an edit made within a second of creating the report.)
+  const edited = doc.editedBy !== null || doc.updatedAt.getTime() - doc.createdAt.getTime() > 1000;
   return (
     <article className="rpt">
       <header className="rpt-head">
