@@ -10,7 +10,7 @@
  *
  * StackBatch is the first pass over an input profile, the same for both users: frames remapped to table ids, every
  * sample's stack flattened into one buffer and hashed, its tag and values. The second pass (per user) probes in
- * chunks: `touch` loads a chunk's slots and then the runs they point to in two tight loops whose loads are independent,
+ * chunks: `touchChunk` loads a chunk's slots and then the runs they point to in two tight loops whose loads are independent,
  * so the cache misses of many samples overlap instead of being paid one after another, and the probes then mostly hit
  * the cache.
  */
@@ -21,7 +21,7 @@ import type { LabelTable } from "./label-table.js";
 
 /** Samples per probe batch: their slots and runs (~100 bytes each) stay in L1/L2. */
 export const CHUNK = 128;
-/** Spare pool entries past the last run, so `touch` may read a little past any run. */
+/** Spare pool entries past the last run, so `touchChunk` may read a little past any run. */
 const SPARE = 16;
 
 export class StackTable {
@@ -34,6 +34,9 @@ export class StackTable {
   poolLen = 0;
   private table = new Int32Array(2 << 12);
   private mask = (1 << 12) - 1;
+  /** touchChunk's scratch (a chunk's run offsets) and the sink of its loads. */
+  private readonly cand = new Int32Array(CHUNK);
+  private sink = 0;
   /** Offset of a run's frames from its start: after the tag, the length and the payload. */
   readonly framesAt: number;
 
@@ -93,18 +96,23 @@ export class StackTable {
   }
 
   /**
-   * Loads the slots of hashes hs[c0, c1), then the runs they point at, so the misses overlap; returns a value that
-   * depends on the loads (fold it into a field so they are not optimised away). A hint only: find() does the lookup.
+   * The header of the chunked second pass, shared by its users: loads the slots of hashes hs[c0, c1), then the runs
+   * they point at, so the misses overlap, and returns c1 = min(c0 + CHUNK, ns), the end of the chunk. A hint only:
+   * find() does the lookup. The loop over a batch of ns samples is
+   *   for (let c0 = 0, c1 = 0; c0 < ns; c0 = c1) { c1 = table.touchChunk(hs, c0, ns); …probe c0..c1… }
    */
-  touch(hs: Int32Array, c0: number, c1: number, cand: Int32Array): number {
-    const { table, mask, pool } = this;
+  touchChunk(hs: Int32Array, c0: number, ns: number): number {
+    const { table, mask, pool, cand } = this;
+    const c1 = Math.min(c0 + CHUNK, ns);
     let sink = 0;
     for (let si = c0; si < c1; si++) cand[si - c0] = table[2 * (hs[si]! & mask) + 1]!;
     for (let si = c0; si < c1; si++) {
       const e = cand[si - c0]!;
       sink ^= pool[e]! ^ pool[e + 15]!;
     }
-    return sink;
+    // Folded into a field so the loads are not optimised away.
+    this.sink ^= sink;
+    return c1;
   }
 
   /** Forgets the runs from pool offset `poolLen` on (`count` runs stay): undoes inserts. */

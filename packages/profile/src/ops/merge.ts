@@ -8,7 +8,7 @@
 
 import { FrameTable } from "../intern/frame-table.js";
 import { EMPTY_LABELS, LabelTable } from "../intern/label-table.js";
-import { CHUNK, StackBatch, StackTable } from "../intern/stack-table.js";
+import { StackBatch, StackTable } from "../intern/stack-table.js";
 import { type Frame, formatValueType, type Profile, type Sample, sameValueType, type ValueType } from "../model.js";
 
 export interface MergeOptions {
@@ -28,11 +28,8 @@ export class ProfileMerger {
   /** One run per distinct (labels, stack): tag = label set id, payload = the summed values (float64s). */
   private readonly stacks: StackTable;
   private readonly batch = new StackBatch();
-  private readonly cand = new Int32Array(CHUNK);
   /** Per-input-profile scratch: the values of every sample. */
   private svs = new Float64Array(512);
-  /** Receives the cache-touching loads of add() so they are not optimised away. */
-  private sink = 0;
 
   constructor(sampleTypes: readonly ValueType[], opts: MergeOptions = {}) {
     if (sampleTypes.length === 0) throw new Error("a profile needs at least one sample type");
@@ -55,11 +52,8 @@ export class ProfileMerger {
     const { flat, offs, hs, tags } = batch;
     // Pass 2, in chunks whose slots and runs are touched first: a hit adds the values in place in the run.
     const table = this.stacks;
-    const cand = this.cand;
-    let sink = 0;
-    for (let c0 = 0; c0 < ns; c0 += CHUNK) {
-      const c1 = Math.min(c0 + CHUNK, ns);
-      sink ^= table.touch(hs, c0, c1, cand);
+    for (let c0 = 0, c1 = 0; c0 < ns; c0 = c1) {
+      c1 = table.touchChunk(hs, c0, ns);
       for (let si = c0; si < c1; si++) {
         const h = hs[si]!;
         const tag = tags[si]!;
@@ -79,7 +73,6 @@ export class ProfileMerger {
         }
       }
     }
-    this.sink ^= sink;
     return this;
   }
 

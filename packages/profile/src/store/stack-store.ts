@@ -120,9 +120,9 @@ export class StackStore {
   private seriesTable = new Int32Array(3 * 1024);
   private seriesMask = 1023;
 
-  // Per-intern scratch: the first pass over a profile, a chunk's probes.
+  // Per-intern scratch: the first pass over a profile, a chunk's series hashes and stack ids.
   private readonly batch = new StackBatch();
-  private readonly cand = new Int32Array(CHUNK);
+  private readonly seriesHs = new Int32Array(CHUNK);
   private readonly sids = new Int32Array(CHUNK);
   /** Receives the cache-touching loads of intern() so they are not optimised away. */
   private sink = 0;
@@ -367,12 +367,11 @@ export class StackStore {
     // cache misses that depend on each other. Touching a chunk's slots and runs first, in loops whose
     // loads are independent, lets those misses overlap; the probes then mostly hit the cache. The
     // touches are hints only: stackId and seriesId do the real lookups.
-    const cand = this.cand;
+    const seriesHs = this.seriesHs;
     const sids = this.sids;
     let sink = 0;
-    for (let c0 = 0; c0 < ns; c0 += CHUNK) {
-      const c1 = Math.min(c0 + CHUNK, ns);
-      sink ^= this.stacks.touch(hs, c0, c1, cand);
+    for (let c0 = 0, c1 = 0; c0 < ns; c0 = c1) {
+      c1 = this.stacks.touchChunk(hs, c0, ns);
       for (let si = c0; si < c1; si++) {
         const fb = offs[si]!;
         sids[si - c0] = this.stackId(flat, fb, offs[si + 1]! - fb, hs[si]!);
@@ -382,11 +381,11 @@ export class StackStore {
         const mask = this.seriesMask;
         for (let si = c0; si < c1; si++) {
           const h = hashSeries(tags[si]!, sids[si - c0]!);
-          cand[si - c0] = h;
+          seriesHs[si - c0] = h;
           sink ^= table[3 * (h & mask)]!;
         }
       }
-      for (let si = c0; si < c1; si++) series[si] = this.seriesId(tags[si]!, sids[si - c0]!, cand[si - c0]!);
+      for (let si = c0; si < c1; si++) series[si] = this.seriesId(tags[si]!, sids[si - c0]!, seriesHs[si - c0]!);
     }
     this.sink ^= sink;
     return {
