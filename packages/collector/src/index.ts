@@ -29,7 +29,7 @@ export {
   requirePython,
   walkPythonThreads,
 } from "./python/index.js";
-export type { FlushResult, SamplerHandle, SessionDeps, SessionResolver } from "./record/deps.js";
+export type { SamplerFlush, SamplerHandle, SessionDeps, SessionResolver } from "./record/deps.js";
 export { checkPrivileges } from "./record/privileges.js";
 export { loadRealDeps } from "./record/real-deps.js";
 export { type RecordOptions, type RecordResult, type RecordStats, record } from "./record/session.js";

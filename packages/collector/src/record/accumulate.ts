@@ -5,7 +5,7 @@
 import { type Frame, type Profile, ProfileBuilder, WELL_KNOWN_LABELS } from "@perforator/profile";
 import type { PythonFound } from "../python/detect.js";
 import type { RawStack } from "../sampler/types.js";
-import type { FlushResult, SessionResolver } from "./deps.js";
+import type { SamplerFlush, SessionResolver } from "./deps.js";
 import { rawStackKey, SampleCache } from "./sample-cache.js";
 
 /** What the accumulated stacks say about the recording (RecordStats has these fields). */
@@ -96,7 +96,7 @@ export class ProfileAccumulator<P extends PythonFound> {
   }
 
   /** Counts the stacks of one flush. */
-  add(flush: Pick<FlushResult, "stacks" | "keys">): void {
+  add(flush: Pick<SamplerFlush, "stacks" | "keys">): void {
     const { stacks, keys } = flush;
     const tally = this.tally;
     for (let i = 0; i < stacks.length; i++) {

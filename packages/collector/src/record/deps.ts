@@ -4,28 +4,21 @@
  * the session's own logic can pass other implementations of the same interfaces.
  */
 import type { PythonDetection, PythonFound } from "../python/detect.js";
-import type { RawStack } from "../sampler/types.js";
+import type { FlushResult } from "../sampler/sampler.js";
 import type { StackResolver } from "../stacks/resolver.js";
 
-export interface FlushResult {
-  stacks: RawStack[];
-  /** Samples the kernel or the ring buffer dropped since the last flush. */
-  lost: number;
-  /** Why stacks were incomplete or dropped since the last flush: a total, or counters by reason. */
-  drops: number | Record<string, number>;
-  /**
-   * Optional, parallel to `stacks`: a key per stack that is equal for equal stacks across flushes (every field but
-   * the count). Without it the session builds one from the stack.
-   */
-  keys?: readonly string[];
-}
+/**
+ * What a session reads of a sampler's flush (the real one, Sampler.flush, returns all of FlushResult). `keys` may be
+ * left out: the session then builds a key from each stack.
+ */
+export type SamplerFlush = Pick<FlushResult, "stacks" | "lost" | "drops"> & Partial<Pick<FlushResult, "keys">>;
 
 export interface SamplerHandle {
   /** Process id of a separate sampler process, when there is one (for CPU accounting). */
   readonly pid?: number | undefined;
   addPid(pid: number): unknown;
   addPython(pid: number, config: unknown): unknown;
-  flush(): FlushResult | Promise<FlushResult>;
+  flush(): SamplerFlush | Promise<SamplerFlush>;
   stop(): unknown;
   /**
    * Optional: calls `listener` when a process given to addPid/addPython exits. Returns true when exits will be

@@ -21,10 +21,9 @@ export function flushIntervalAt(elapsedMs: number, steadyMs: number): number {
 }
 
 /** Adds the sampler's counters of one flush to the recording's. */
-function countLosses(stats: RecordStats, lost: number, drops: number | Record<string, number>): void {
+function countLosses(stats: RecordStats, lost: number, drops: Record<string, number>): void {
   stats.lost += lost;
-  if (typeof drops === "number") stats.drops.set("dropped", (stats.drops.get("dropped") ?? 0) + drops);
-  else for (const [k, v] of Object.entries(drops)) if (v > 0) stats.drops.set(k, (stats.drops.get(k) ?? 0) + v);
+  for (const [k, v] of Object.entries(drops)) if (v > 0) stats.drops.set(k, (stats.drops.get(k) ?? 0) + v);
 }
 
 export interface FlushLoop<P extends PythonFound> {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import type { Profile } from "@perforator/profile";
 import { describe, expect, it } from "vitest";
 import type { RawStack } from "../sampler/types.js";
-import type { FlushResult, SessionDeps } from "./deps.js";
+import type { SamplerFlush, SessionDeps } from "./deps.js";
 import { record } from "./session.js";
 
 /** A user-space sampler: every flush, one stack (count 1) per sampled pid; counts resolutions. */
@@ -25,9 +25,9 @@ function fakeDeps() {
     startSampler: async () => ({
       addPid: (pid: number) => pids.add(pid),
       addPython: () => {},
-      flush: (): FlushResult => {
+      flush: (): SamplerFlush => {
         flushes++;
-        return { stacks: [...pids].map(stack), lost: 0, drops: 0 };
+        return { stacks: [...pids].map(stack), lost: 0, drops: {} };
       },
       stop: () => {},
     }),

@@ -5,7 +5,7 @@ import { CliError } from "../errors.js";
 import { processAlive } from "../proc/index.js";
 import type { PythonDetection } from "../python/detect.js";
 import type { RawStack } from "../sampler/types.js";
-import type { FlushResult, SessionDeps } from "./deps.js";
+import type { SamplerFlush, SessionDeps } from "./deps.js";
 import { flushIntervalAt } from "./flush-loop.js";
 import { record } from "./session.js";
 
@@ -33,7 +33,11 @@ function fakeDeps(opts: {
           pids.add(pid);
           pythonAdded.push(pid);
         },
-        flush: (): FlushResult => ({ stacks: opts.perFlush(pids, flushes++), lost: opts.lostPerFlush ?? 0, drops: 0 }),
+        flush: (): SamplerFlush => ({
+          stacks: opts.perFlush(pids, flushes++),
+          lost: opts.lostPerFlush ?? 0,
+          drops: {},
+        }),
         stop: () => {
           stopped = true;
         },
