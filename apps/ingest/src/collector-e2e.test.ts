@@ -1,18 +1,27 @@
 /**
- * End to end against the real ingest (apps/ingest, embedded store): `record --upload`, `upload` of every format, and
- * `perforator agent` through discovery, an outage with a restart, a full spool and a revoked token. Counts are read
- * back through the ingest's read API. Needs root (the eBPF sampler) and a built apps/ingest.
+ * The collector (@perforator/collector's built CLI) end to end against this ingest (dist/main.js, embedded store):
+ * `record --upload`, `upload` of every format, and `perforator agent` through discovery, an outage with a restart, a
+ * full spool and a revoked token. Counts are read back through the ingest's read API. Needs root (the eBPF sampler),
+ * the built collector and Python 3.12.1; vitest.config.ts runs this file alone, after the other tests.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  CLI,
+  freePort,
+  python,
+  runCli,
+  startWorkload,
+  tmp,
+  WORKLOADS,
+  type Workload,
+} from "@perforator/collector/testing";
 import { parsePprof, parseProfile, serializeProfile, toFolded } from "@perforator/profile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, freePort, python, runCli, startWorkload, tmp, WORKLOADS, type Workload } from "../cli/test-utils/e2e.js";
-import { ingestMissingReason, type RunningIngest, startIngest } from "../upload/test-utils/real-ingest.js";
+import { type RunningIngest, startIngest } from "./test-utils/real-ingest.js";
 
-const missing = ingestMissingReason();
 const PY = python("3.12.1");
 
 interface Agent {
@@ -94,7 +103,7 @@ async function eventually<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 30
   return v;
 }
 
-describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` — skipped: ${missing}` : ""}`, () => {
+describe("the collector against the real ingest", () => {
   let ingest: RunningIngest;
   let busy: Workload;
   beforeAll(async () => {
@@ -407,25 +416,5 @@ describe.skipIf(missing !== undefined)(`against the real ingest${missing ? ` —
     ]);
     expect(once.code, once.stderr).toBe(0);
     expect(once.stdout.trim().split("\n")).toHaveLength(waiting + 1);
-  });
-});
-
-describe("systemd unit", () => {
-  it("passes systemd-analyze verify", () => {
-    const unit = readFileSync(new URL("../../packaging/perforator-agent.service", import.meta.url), "utf8");
-    const dir = mkdtempSync(join(tmpdir(), "perforator-unit-"));
-    writeFileSync(join(dir, "perforator-agent.service"), unit.replace("/usr/local/bin/perforator", CLI));
-    let out = "";
-    try {
-      out = execFileSync("systemd-analyze", ["verify", join(dir, "perforator-agent.service")], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-    } catch (err) {
-      out = String((err as { stderr?: string }).stderr ?? err);
-    }
-    expect(out.trim()).toBe("");
-    expect(unit).toMatch(/^KillMode=mixed$/m);
-    expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/perforator agent \$PERFORATOR_AGENT_ARGS$/m);
   });
 });
