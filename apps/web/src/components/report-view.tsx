@@ -12,6 +12,8 @@ import { type ReportDoc, ReportDocument } from "./report-document";
 const btn =
   "inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 disabled:opacity-50";
 const field = "w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm";
+/** A figure's inputs, in row order; each field's name is its placeholder and ends its aria-label. */
+const FIGURE_FIELDS = ["label", "before", "after"] as const satisfies readonly (keyof ReportFigure)[];
 
 function Editor({ slug, doc, onDone }: { slug: string; doc: ReportDoc; onDone: () => void }) {
   const trpc = useTRPC();
@@ -56,27 +58,16 @@ function Editor({ slug, doc, onDone }: { slug: string; doc: ReportDoc; onDone: (
         {figures.map((f, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: rows have no id; the author edits them in place
           <div key={i} className="flex gap-2" data-testid="figure-row">
-            <input
-              className={field}
-              placeholder="label"
-              aria-label="Figure label"
-              value={f.label}
-              onChange={(e) => setFigure(i, { label: e.target.value })}
-            />
-            <input
-              className={field}
-              placeholder="before"
-              aria-label="Figure before"
-              value={f.before}
-              onChange={(e) => setFigure(i, { before: e.target.value })}
-            />
-            <input
-              className={field}
-              placeholder="after"
-              aria-label="Figure after"
-              value={f.after}
-              onChange={(e) => setFigure(i, { after: e.target.value })}
-            />
+            {FIGURE_FIELDS.map((k) => (
+              <input
+                key={k}
+                className={field}
+                placeholder={k}
+                aria-label={`Figure ${k}`}
+                value={f[k]}
+                onChange={(e) => setFigure(i, { [k]: e.target.value })}
+              />
+            ))}
             <button
               type="button"
               className={btn}
