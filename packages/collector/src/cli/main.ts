@@ -258,32 +258,36 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     },
   );
 
-  program
-    .command("view")
-    .description("render a profile file (pprof .pb/.pb.gz, folded, perforator json) as a flamegraph page")
-    .argument("<file>", "profile file")
-    .option("-o, --output <file>", "write the page to this file (default: perforator-view.html)")
-    .option("-S, --serve [addr]", "serve the page over HTTP at [HOST]:PORT (default :9006)")
-    .action(async (file: string, flags: { output?: string; serve?: string | true }) => {
-      const choice = outputChoice(flags);
-      const profile = loadProfileFile(file);
-      await deliver({
-        profile,
-        choice,
-        format: "html",
-        title: basename(file),
-        fallbackName: "perforator-view.html",
-        onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
-      });
+  // `view` and `diff`: a flamegraph page written to -o FILE (default perforator-<command>.html) or served with -S.
+  const pageCommand = (name: "view" | "diff", description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option("-o, --output <file>", `write the page to this file (default: perforator-${name}.html)`)
+      .option("-S, --serve [addr]", "serve the page over HTTP at [HOST]:PORT (default :9006)");
+  const deliverPage = (
+    name: "view" | "diff",
+    choice: OutputChoice,
+    d: { profile: Profile; title: string; baseline?: Profile; match?: FrameMatch },
+  ) =>
+    deliver({
+      ...d,
+      choice,
+      format: "html",
+      fallbackName: `perforator-${name}.html`,
+      onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
     });
 
-  program
-    .command("diff")
-    .description("compare two profiles: the flamegraph of TARGET coloured by the change from BASE")
+  pageCommand("view", "render a profile file (pprof .pb/.pb.gz, folded, perforator json) as a flamegraph page")
+    .argument("<file>", "profile file")
+    .action(async (file: string, flags: { output?: string; serve?: string | true }) => {
+      const choice = outputChoice(flags);
+      await deliverPage("view", choice, { profile: loadProfileFile(file), title: basename(file) });
+    });
+
+  pageCommand("diff", "compare two profiles: the flamegraph of TARGET coloured by the change from BASE")
     .argument("<base>", "baseline profile file (before)")
     .argument("<target>", "profile file to compare (after)")
-    .option("-o, --output <file>", "write the page to this file (default: perforator-diff.html)")
-    .option("-S, --serve [addr]", "serve the page over HTTP at [HOST]:PORT (default :9006)")
     .addOption(
       new Option(
         "-m, --match <how>",
@@ -297,13 +301,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         const choice = outputChoice(flags);
         const baseline = loadProfileFile(base);
         const profile = loadProfileFile(target);
-        await deliver({
+        await deliverPage("diff", choice, {
           profile,
-          choice,
-          format: "html",
           title: `${basename(base)} → ${basename(target)}`,
-          fallbackName: "perforator-diff.html",
-          onReady: (l) => io.stderr.write(`perforator: ${l}\n`),
           baseline,
           match: flags.match,
         });

@@ -125,10 +125,11 @@ function cstr(buf: Buffer, at: number): string {
   return buf.toString("utf8", at, end);
 }
 
-const EMPTY = (path: string, problem: string): ElfFile => ({
+/** An ElfFile with nothing read yet past the header. */
+const blank = (path: string, type: number, machine: number): ElfFile => ({
   path,
-  type: 0,
-  machine: 0,
+  type,
+  machine,
   sections: [],
   segments: [],
   buildId: null,
@@ -136,8 +137,10 @@ const EMPTY = (path: string, problem: string): ElfFile => ({
   functions: [],
   symbolsByName: new Map(),
   hasSymtab: false,
-  problems: [problem],
+  problems: [],
 });
+
+const EMPTY = (path: string, problem: string): ElfFile => ({ ...blank(path, 0, 0), problems: [problem] });
 
 /** Parses the ELF file at `path`. Never throws: unreadable or non-ELF files give an empty result with `problems`. */
 export function parseElfFile(path: string, fileSize?: number): ElfFile {
@@ -171,19 +174,7 @@ function parseWith(r: Reader, path: string): ElfFile {
   if (eh.length < 64 || eh.readUInt32BE(0) !== 0x7f454c46) return EMPTY(path, "not an ELF file");
   if (eh[4] !== 2) return EMPTY(path, "not a 64-bit ELF file");
   if (eh[5] !== 1) return EMPTY(path, "not a little-endian ELF file");
-  const out: ElfFile = {
-    path,
-    type: eh.readUInt16LE(16),
-    machine: eh.readUInt16LE(18),
-    sections: [],
-    segments: [],
-    buildId: null,
-    needed: [],
-    functions: [],
-    symbolsByName: new Map(),
-    hasSymtab: false,
-    problems: [],
-  };
+  const out = blank(path, eh.readUInt16LE(16), eh.readUInt16LE(18));
   const phoff = Number(eh.readBigUInt64LE(32));
   const shoff = Number(eh.readBigUInt64LE(40));
   const phentsize = eh.readUInt16LE(54);

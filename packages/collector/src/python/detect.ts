@@ -10,7 +10,14 @@ import { candidatePaths, type Mapping, ProcMem, processExe, readMaps } from "../
 import type { PyBpfConfig } from "../sampler/types.js";
 import { loadBias } from "../symbolize/symbolizer.js";
 import { compareDebugOffsets, DEBUG_OFFSETS_SIZE_313, parseDebugOffsets313 } from "./debug-offsets.js";
-import { GLIBC_TSD_DYNAMIC, GLIBC_TSD_STATIC, offsetsFor, type PyOffsets, SUPPORTED_MINORS } from "./offsets.js";
+import {
+  bpfConfigOf,
+  GLIBC_TSD_DYNAMIC,
+  GLIBC_TSD_STATIC,
+  offsetsFor,
+  type PyOffsets,
+  SUPPORTED_MINORS,
+} from "./offsets.js";
 
 const LEVELS: Record<number, string> = { 10: "a", 11: "b", 12: "rc" };
 
@@ -213,24 +220,13 @@ export function detectPython(pid: number): PythonDetection<PythonInfo> {
       warnings.push(tsd.problem);
     }
 
-    const bpfConfig: PyBpfConfig = {
+    const bpfConfig = bpfConfigOf(offsets, {
       versionHex: version.hex,
       tssKey,
       tsdStaticOffset: tsd.staticOffset,
       tsdDynamicOffset: tsd.dynamicOffset,
-      tstateCurrentFrame: offsets.tstate.currentFrame,
-      cframeCurrentFrame: offsets.cframeCurrentFrame,
-      frameCode: offsets.frame.code,
-      framePrevious: offsets.frame.previous,
-      frameInstr: offsets.frame.instr,
-      frameOwner: offsets.frame.owner,
-      frameIsEntry: offsets.frame.isEntry,
-      codeAdaptive: offsets.code.codeAdaptive,
-      codeVersion: offsets.code.version,
-      codeFirstLineNo: offsets.code.firstLineNo,
       noneAddr: version.minor >= 13 ? noneAddr : 0n,
-      ownerCStack: offsets.ownerCStack,
-    };
+    });
     return { pid, version, libPath, runtimeAddr, bpfConfig, offsets, bias, codeTypeAddr, warnings };
   } finally {
     mem.close();

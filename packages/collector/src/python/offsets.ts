@@ -9,6 +9,7 @@
  * For 3.13, `_Py_DebugOffsets` (the first field of _PyRuntime) is read from the live process and compared with this
  * table before use (see debug-offsets.ts). docs/python-offsets.md explains the table.
  */
+import type { PyBpfConfig } from "../sampler/types.js";
 
 export interface PyOffsets {
   /** _PyRuntimeState */
@@ -214,4 +215,28 @@ export const SUPPORTED_MINORS = Object.keys(OFFSETS).map(Number);
 
 export function offsetsFor(major: number, minor: number): PyOffsets | undefined {
   return major === 3 ? OFFSETS[minor] : undefined;
+}
+
+/** What a process tells about its interpreter besides the struct offsets (detect.ts reads it from the process). */
+export type PyProcessFacts = Pick<
+  PyBpfConfig,
+  "versionHex" | "tssKey" | "tsdStaticOffset" | "tsdDynamicOffset" | "noneAddr"
+>;
+
+/** The sampler's Python walker config (native/PROTOCOL.md, `py`) for an interpreter with offsets `o`. */
+export function bpfConfigOf(o: PyOffsets, facts: PyProcessFacts): PyBpfConfig {
+  return {
+    ...facts,
+    tstateCurrentFrame: o.tstate.currentFrame,
+    cframeCurrentFrame: o.cframeCurrentFrame,
+    frameCode: o.frame.code,
+    framePrevious: o.frame.previous,
+    frameInstr: o.frame.instr,
+    frameOwner: o.frame.owner,
+    frameIsEntry: o.frame.isEntry,
+    codeAdaptive: o.code.codeAdaptive,
+    codeVersion: o.code.version,
+    codeFirstLineNo: o.code.firstLineNo,
+    ownerCStack: o.ownerCStack,
+  };
 }

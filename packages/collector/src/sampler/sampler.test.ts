@@ -4,6 +4,7 @@ import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { bpfConfigOf, GLIBC_TSD_DYNAMIC, GLIBC_TSD_STATIC, offsetsFor } from "../python/offsets.js";
 import { defaultSamplerPath, Sampler, SamplerError } from "./sampler.js";
 import {
   codeFirstLine,
@@ -226,24 +227,17 @@ int main(void) {
     const key = Number(m![1]);
     const [a, b, c, none] = m!.slice(2).map((x) => BigInt(`0x${x}`)) as [bigint, bigint, bigint, bigint];
     expect(key).toBeGreaterThanOrEqual(32);
-    await s.addPython(t.pid, {
-      versionHex: 0x030d00f0,
-      tssKey: key,
-      tsdStaticOffset: 0x310,
-      tsdDynamicOffset: 0x510,
-      tstateCurrentFrame: 0x48,
-      cframeCurrentFrame: -1,
-      frameCode: 0,
-      framePrevious: 8,
-      frameInstr: 0x38,
-      frameOwner: 0x46,
-      frameIsEntry: -1,
-      codeAdaptive: 0xc8,
-      codeVersion: 0x5c,
-      codeFirstLineNo: 0x44,
-      noneAddr: none,
-      ownerCStack: 3,
-    });
+    // The fake lays its structs out as 3.13 does (the offsets in its source are those of PY313).
+    await s.addPython(
+      t.pid,
+      bpfConfigOf(offsetsFor(3, 13)!, {
+        versionHex: 0x030d00f0,
+        tssKey: key,
+        tsdStaticOffset: GLIBC_TSD_STATIC,
+        tsdDynamicOffset: GLIBC_TSD_DYNAMIC,
+        noneAddr: none,
+      }),
+    );
     const { stacks, drops } = await sampleFor(s, 800);
     const mine = stacks.filter((x) => x.pid === t.pid);
     expect(total(mine)).toBeGreaterThan(MIN_SAMPLES);

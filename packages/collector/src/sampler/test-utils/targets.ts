@@ -1,10 +1,11 @@
-// Test-only helpers: start target processes and assemble a PyBpfConfig from the measured offsets (the numbers
-// tools/offsets prints for each version, as in src/python/offsets.ts). The real discovery lives in src/python.
+// Test-only helpers: start target processes and assemble a PyBpfConfig from the collector's offsets table
+// (src/python/offsets.ts) and what nm and /proc/PID/mem tell. The real discovery lives in src/python (detect.ts).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requirePython } from "../../python/interpreters.js";
+import { bpfConfigOf, GLIBC_TSD_DYNAMIC, GLIBC_TSD_STATIC, offsetsFor, type PyOffsets } from "../../python/offsets.js";
 import type { PyBpfConfig } from "../types.js";
 
 /** pyenv builds (shared libpython) and Debian's /usr/bin/python3.11 (3.11.2, interpreter in a non-PIE executable). */
@@ -14,72 +15,9 @@ export function is311(v: PyVersion): boolean {
   return v === "3.11.7" || v === "debian-3.11";
 }
 
-interface Offsets {
-  autoTSSkey: number;
-  tstateCurrentFrame: number;
-  cframeCurrentFrame: number;
-  frameCode: number;
-  framePrevious: number;
-  frameInstr: number;
-  frameOwner: number;
-  frameIsEntry: number;
-  codeFirstLineNo: number;
-  codeVersion: number;
-  codeAdaptive: number;
-  codeName: number;
-  asciiData: number;
-}
-
-const OFFSETS: Record<Exclude<PyVersion, "debian-3.11">, Offsets> = {
-  "3.11.7": {
-    autoTSSkey: 0x250,
-    tstateCurrentFrame: 0x38,
-    cframeCurrentFrame: 0x8,
-    frameCode: 0x20,
-    framePrevious: 0x30,
-    frameInstr: 0x38,
-    frameOwner: 0x45,
-    frameIsEntry: 0x44,
-    codeFirstLineNo: 0x48,
-    codeVersion: -1,
-    codeAdaptive: 0xb8,
-    codeName: 0x78,
-    asciiData: 48,
-  },
-  "3.12.1": {
-    autoTSSkey: 0x608,
-    tstateCurrentFrame: 0x38,
-    cframeCurrentFrame: 0x0,
-    frameCode: 0x0,
-    framePrevious: 0x8,
-    frameInstr: 0x38,
-    frameOwner: 0x46,
-    frameIsEntry: -1,
-    codeFirstLineNo: 0x44,
-    codeVersion: 0x5c,
-    codeAdaptive: 0xc0,
-    codeName: 0x78,
-    asciiData: 40,
-  },
-  "3.13.0": {
-    autoTSSkey: 0x870,
-    tstateCurrentFrame: 0x48,
-    cframeCurrentFrame: -1,
-    frameCode: 0x0,
-    framePrevious: 0x8,
-    frameInstr: 0x38,
-    frameOwner: 0x46,
-    frameIsEntry: -1,
-    codeFirstLineNo: 0x44,
-    codeVersion: 0x5c,
-    codeAdaptive: 0xc8,
-    codeName: 0x78,
-    asciiData: 40,
-  },
-};
-
-function offsets(v: PyVersion): Offsets {
-  return OFFSETS[v === "debian-3.11" ? "3.11.7" : v]; // same layout (notes: verified on both)
+/** The offsets table the collector uses (src/python/offsets.ts); Debian's 3.11.2 has 3.11.7's layout. */
+function offsets(v: PyVersion): PyOffsets {
+  return offsetsFor(3, is311(v) ? 11 : Number(v.split(".")[1]))!;
 }
 
 /** The interpreter's executable (a missing one fails the test with the command that installs it). */
@@ -128,39 +66,28 @@ export function pyConfig(v: PyVersion, pid: number): PyBpfConfig {
   const lib = libpython(v);
   const base = loadBase(pid, lib);
   const runtime = base + dynSymbol(lib, "_PyRuntime");
-  const tssKey = readMem(pid, runtime + BigInt(o.autoTSSkey + 4), 4).readUInt32LE(0);
+  const tssKey = readMem(pid, runtime + BigInt(o.runtime.autoTSSkey + 4), 4).readUInt32LE(0);
   const versionHex = readMem(pid, base + dynSymbol(lib, "Py_Version"), 4).readUInt32LE(0);
-  return {
+  return bpfConfigOf(o, {
     versionHex,
     tssKey,
-    tsdStaticOffset: 0x310,
-    tsdDynamicOffset: 0x510,
-    tstateCurrentFrame: o.tstateCurrentFrame,
-    cframeCurrentFrame: o.cframeCurrentFrame,
-    frameCode: o.frameCode,
-    framePrevious: o.framePrevious,
-    frameInstr: o.frameInstr,
-    frameOwner: o.frameOwner,
-    frameIsEntry: o.frameIsEntry,
-    codeAdaptive: o.codeAdaptive,
-    codeVersion: o.codeVersion,
-    codeFirstLineNo: o.codeFirstLineNo,
+    tsdStaticOffset: GLIBC_TSD_STATIC,
+    tsdDynamicOffset: GLIBC_TSD_DYNAMIC,
     noneAddr: v === "3.13.0" ? base + dynSymbol(lib, "_Py_NoneStruct") : 0n,
-    ownerCStack: 3,
-  };
+  });
 }
 
 /** co_name of a code object in the target (ASCII names only). */
 export function codeName(v: PyVersion, pid: number, code: bigint): string {
   const o = offsets(v);
-  const str = readMem(pid, code + BigInt(o.codeName), 8).readBigUInt64LE(0);
+  const str = readMem(pid, code + BigInt(o.code.name), 8).readBigUInt64LE(0);
   const len = Number(readMem(pid, str + 0x10n, 8).readBigInt64LE(0));
-  return readMem(pid, str + BigInt(o.asciiData), len).toString("latin1");
+  return readMem(pid, str + BigInt(o.unicode.asciiData), len).toString("latin1");
 }
 
 /** co_firstlineno of a code object. */
 export function codeFirstLine(v: PyVersion, pid: number, code: bigint): number {
-  return readMem(pid, code + BigInt(offsets(v).codeFirstLineNo), 4).readInt32LE(0);
+  return readMem(pid, code + BigInt(offsets(v).code.firstLineNo), 4).readInt32LE(0);
 }
 
 export interface Target {
