@@ -1,5 +1,5 @@
 /**
- * Recently merged flamegraph payloads (gzipped pprof) by team + selector + absolute range + the stamp of the
+ * Recently merged flamegraph payloads (the viewer's columnar payload, gzipped pprof) by encoding, team + selector + absolute range + the stamp of the
  * profiles in it (count and newest upload: a new or late upload changes the key), least recently used evicted past a
  * byte budget (PERFORATOR_RENDER_CACHE_MB, default 128). A relative range ("last 24 hours") resolves against "now" rounded down to
  * QUANTUM_MS, so reopening a link, switching tabs back or a second viewer within that window reuses the merge.

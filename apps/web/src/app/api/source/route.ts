@@ -1,20 +1,31 @@
+import { COLUMNS_CONTENT_TYPE } from "@perforator/flamegraph";
 import { renderStandaloneHtml } from "@perforator/flamegraph/standalone";
 import { toFolded, toPprof } from "@perforator/profile";
 import type { NextRequest } from "next/server";
 import { type Source, sourceFromParams } from "../../../lib/source";
+import { columnsPayload } from "../../../server/columns";
 import { getCached, putCached } from "../../../server/render-cache";
 import { sessionUser, TEAM_COOKIE } from "../../../server/session";
-import { currentTeam, errorResponse, HttpError, loadSource, readyDatabase, shareState } from "../../../server/sources";
+import {
+  currentTeam,
+  errorResponse,
+  HttpError,
+  type Loaded,
+  loadSource,
+  readyDatabase,
+  shareState,
+} from "../../../server/sources";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
-const FORMATS = ["raw", "pprof", "folded", "html"] as const;
+const FORMATS = ["view", "raw", "pprof", "folded", "html"] as const;
 type Format = (typeof FORMATS)[number];
 
 /**
- * The bytes of a profile or of a merged selection, for the viewer (`format=raw`: the stored body of one profile,
- * or gzipped pprof of a merge: compact, parsed in the browser) and for downloads (pprof, folded, standalone HTML).
+ * The bytes of a profile or of a merged selection, for the viewer (`format=view`: the stored body of one profile,
+ * or the columnar payload of a merge, see docs/web.md; `format=raw`: the stored body, or gzipped pprof of a merge)
+ * and for downloads (pprof, folded, standalone HTML).
  * Access: the session's team, or `share=<public link id>` naming what it shows (`side=target|baseline`), nothing else.
  */
 export async function GET(req: NextRequest): Promise<Response> {
@@ -47,21 +58,17 @@ export async function GET(req: NextRequest): Promise<Response> {
     const loaded = await loadSource(db, teamId, source);
     const headers: Record<string, string> = { "cache-control": "private, no-store" };
     const attach = (ext: string) => ({ "content-disposition": `attachment; filename="${safe(loaded.name)}.${ext}"` });
-    if (format === "raw") {
-      let bytes: Uint8Array;
-      const cached = loaded.cacheKey ? getCached(loaded.cacheKey) : undefined;
-      if (loaded.raw) bytes = await loaded.raw();
-      else if (cached) {
-        bytes = cached.bytes;
-        headers["server-timing"] = `cache;desc="hit (merged ${cached.timing.replace(/"/g, "'")})"`;
-      } else {
-        const merged = await loaded.profile();
-        const t = performance.now();
-        bytes = toPprof(merged);
-        const timing = `${loaded.timing?.() ?? ""}, encode;dur=${(performance.now() - t).toFixed(1)}`;
-        headers["server-timing"] = timing;
-        if (loaded.cacheKey) putCached(loaded.cacheKey, { bytes, timing });
-      }
+    if (format === "view" && loaded.columns) {
+      // A merge for the viewer: its columns, gzip'd (see docs/web.md).
+      const bytes = await cachedMerge(loaded, headers, loaded.columns, columnsPayload, "view");
+      return new Response(bytes as BodyInit, {
+        headers: { ...headers, "content-type": COLUMNS_CONTENT_TYPE, "content-length": String(bytes.length) },
+      });
+    }
+    if (format === "raw" || format === "view") {
+      const bytes = loaded.raw
+        ? await loaded.raw()
+        : await cachedMerge(loaded, headers, loaded.profile, (p) => toPprof(p), "pprof");
       return new Response(bytes as BodyInit, {
         headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(bytes.length) },
       });
@@ -86,6 +93,32 @@ export async function GET(req: NextRequest): Promise<Response> {
   } catch (err) {
     return errorResponse(err, "GET /api/source", "could not read the profile");
   }
+}
+
+/**
+ * A merge's bytes in one encoding from the render cache, or merged, encoded and cached; the
+ * Server-Timing header says which, and where the time went.
+ */
+async function cachedMerge<T>(
+  loaded: Loaded,
+  headers: Record<string, string>,
+  merge: () => Promise<T>,
+  encode: (merged: T) => Uint8Array,
+  encoding: string,
+): Promise<Uint8Array> {
+  const key = loaded.cacheKey ? `${loaded.cacheKey} ${encoding}` : undefined;
+  const cached = key ? getCached(key) : undefined;
+  if (cached) {
+    headers["server-timing"] = `cache;desc="hit (merged ${cached.timing.replace(/"/g, "'")})"`;
+    return cached.bytes;
+  }
+  const merged = await merge();
+  const t = performance.now();
+  const bytes = encode(merged);
+  const timing = `${loaded.timing?.() ?? ""}, encode;dur=${(performance.now() - t).toFixed(1)}`;
+  headers["server-timing"] = timing;
+  if (key) putCached(key, { bytes, timing });
+  return bytes;
 }
 
 function safe(name: string): string {
