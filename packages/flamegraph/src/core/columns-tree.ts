@@ -166,25 +166,39 @@ export function buildColumnsTree(c: ProfileColumns, opts: ColumnsTreeOptions = {
   for (let i = 0; i < stackPool.length; i++) poolRank[i] = rank[treeFrame[stackPool[i]!]!]!;
   const rankFrame = new Int32Array(rank.length);
   for (let f = 0; f < rank.length; f++) rankFrame[rank[f]!] = f;
-  const lead = itemGroup ? 1 : 0;
-  const len = (i: number) => stackOff[itemStack[i]! + 1]! - stackOff[itemStack[i]!]! + lead;
-  const at = (i: number, d: number) =>
-    itemGroup && d === 0 ? rank[itemGroup[i]!]! : poolRank[stackOff[itemStack[i]!]! + d - lead]!;
-  const order = new Int32Array(itemStack.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => {
-    const la = len(a);
-    const lb = len(b);
-    const n = Math.min(la, lb);
-    for (let d = 0; d < n; d++) {
-      const x = at(a, d) - at(b, d);
-      if (x !== 0) return x;
+  // Each item as a run of ranks in `seq`: its stack's ranks in the pool, or (split) a copy led by its group's rank.
+  const m = itemStack.length;
+  const seqStart = new Int32Array(m);
+  const seqLen = new Int32Array(m);
+  let seq = poolRank;
+  if (itemGroup) {
+    let size = 0;
+    for (let i = 0; i < m; i++) size += stackOff[itemStack[i]! + 1]! - stackOff[itemStack[i]!]! + 1;
+    seq = new Int32Array(size);
+    let o = 0;
+    for (let i = 0; i < m; i++) {
+      const a = stackOff[itemStack[i]!]!;
+      const b = stackOff[itemStack[i]! + 1]!;
+      seqStart[i] = o;
+      seqLen[i] = b - a + 1;
+      seq[o++] = rank[itemGroup[i]!]!;
+      seq.set(poolRank.subarray(a, b), o);
+      o += b - a;
     }
-    return la - lb;
-  });
-
-  // One walk: a stack reuses the path of the previous one up to their common prefix and adds the rest.
-  let cap = Math.max(1024, itemStack.length * 2);
+  } else {
+    for (let i = 0; i < m; i++) {
+      seqStart[i] = stackOff[itemStack[i]!]!;
+      seqLen[i] = stackOff[itemStack[i]! + 1]! - seqStart[i]!;
+    }
+  }
+  // Pre-order by partitioning (an MSD radix walk): the items under a node are ordered by their rank at the next
+  // depth (rank and item packed into one float, sorted natively), each run of equal ranks becomes a child, visited
+  // depth first; an item alone in its run emits the rest of its stack as a chain, with no more sorting.
+  const order = new Int32Array(m);
+  for (let i = 0; i < m; i++) order[i] = i;
+  if (rank.length >= 2 ** 21) throw new Error(`too many distinct frames for the flamegraph (${rank.length})`);
+  const keys = new Float64Array(m);
+  let cap = Math.max(1024, m * 2);
   let nodeFrame = new Uint32Array(cap);
   let nodeParent = new Int32Array(cap);
   let nodeDepth = new Uint16Array(cap);
@@ -192,40 +206,58 @@ export function buildColumnsTree(c: ProfileColumns, opts: ColumnsTreeOptions = {
   let n = 1;
   nodeFrame[0] = root;
   nodeParent[0] = -1;
-  let pathRank = new Int32Array(256);
-  let pathNode = new Int32Array(256);
-  let pathLen = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    const l = len(i);
-    if (pathRank.length < l) {
-      const r = new Int32Array(l * 2);
-      r.set(pathRank);
-      pathRank = r;
-      const p = new Int32Array(l * 2);
-      p.set(pathNode);
-      pathNode = p;
+  const newNode = (parent: number, r: number, depth: number): number => {
+    if (n === cap) {
+      cap *= 2;
+      nodeFrame = grow(nodeFrame, new Uint32Array(cap));
+      nodeParent = grow(nodeParent, new Int32Array(cap));
+      nodeDepth = grow(nodeDepth, new Uint16Array(cap));
+      nodeSelf = grow(nodeSelf, new Float64Array(cap));
     }
-    let d = 0;
-    const lim = Math.min(l, pathLen);
-    while (d < lim && pathRank[d] === at(i, d)) d++;
-    for (; d < l; d++) {
-      if (n === cap) {
-        cap *= 2;
-        nodeFrame = grow(nodeFrame, new Uint32Array(cap));
-        nodeParent = grow(nodeParent, new Int32Array(cap));
-        nodeDepth = grow(nodeDepth, new Uint16Array(cap));
-        nodeSelf = grow(nodeSelf, new Float64Array(cap));
+    nodeFrame[n] = rankFrame[r]!;
+    nodeParent[n] = parent;
+    nodeDepth[n] = Math.min(depth, 65535);
+    return n++;
+  };
+  // Work stack of runs: items order[lo..hi) share their first d + 1 ranks and hang under `parent`.
+  const work: number[] = [];
+  /** Children of `node` (at depth d) from the items order[lo..hi): ends add to its self, the rest become runs. */
+  const expand = (lo: number, hi: number, d: number, node: number) => {
+    let k = 0;
+    for (let i = lo; i < hi; i++) {
+      const it = order[i]!;
+      if (seqLen[it] === d) nodeSelf[node] += itemValue[it]!;
+      else keys[k++] = seq[seqStart[it]! + d]! * 4294967296 + it;
+    }
+    if (k === 0) return;
+    const sorted = keys.subarray(0, k);
+    if (k > 1) sorted.sort();
+    for (let i = 0; i < k; i++) order[lo + i] = sorted[i]! % 4294967296;
+    // Runs of equal rank, pushed last-first so the smallest rank is visited first.
+    let end = lo + k;
+    for (let i = lo + k - 1; i >= lo; i--) {
+      const r = seq[seqStart[order[i]!]! + d]!;
+      if (i === lo || seq[seqStart[order[i - 1]!]! + d]! !== r) {
+        work.push(i, end, d, node);
+        end = i;
       }
-      const r = at(i, d);
-      nodeFrame[n] = rankFrame[r]!;
-      nodeParent[n] = d === 0 ? 0 : pathNode[d - 1]!;
-      nodeDepth[n] = Math.min(d + 1, 65535);
-      pathRank[d] = r;
-      pathNode[d] = n++;
     }
-    pathLen = l;
-    nodeSelf[l === 0 ? 0 : pathNode[l - 1]!] += itemValue[i]!;
+  };
+  expand(0, m, 0, 0);
+  while (work.length > 0) {
+    const node = work.pop()!;
+    const d = work.pop()!;
+    const hi = work.pop()!;
+    const lo = work.pop()!;
+    const first = order[lo]!;
+    const child = newNode(node, seq[seqStart[first]! + d]!, d + 1);
+    if (hi - lo === 1) {
+      // Alone: the rest of its stack is a chain.
+      let at = child;
+      const p0 = seqStart[first]!;
+      for (let dd = d + 1; dd < seqLen[first]!; dd++) at = newNode(at, seq[p0 + dd]!, dd + 1);
+      nodeSelf[at] += itemValue[first]!;
+    } else expand(lo, hi, d + 1, child);
   }
   nodeSelf = nodeSelf.slice(0, n);
   const nodeTotal = nodeSelf.slice();
