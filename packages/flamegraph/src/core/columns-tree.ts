@@ -2,8 +2,8 @@
  * The viewer's FlameTree and top table straight from ProfileColumns, with no object per sample. The result is the
  * tree `buildFlameTree` of @perforator/profile makes from the same samples (same nodes, order, totals); it is built
  * differently because the stacks are already interned: values are summed per stack (or per (thread, stack) when
- * split), the stacks are sorted by their frames' ranks, and one walk over the sorted stacks emits the nodes in DFS
- * pre-order (a stack shares its prefix with the one before it), so no (parent, frame) table and no reordering pass.
+ * split), and the stacks are partitioned depth by depth by their frames' sibling ranks, which emits the nodes in DFS
+ * pre-order directly: no (parent, frame) table and no reordering pass.
  */
 import type { FlameTree, TopRow } from "@perforator/profile";
 import { frameAt, type ProfileColumns, valueIndexOf } from "./columns.js";
