@@ -3,18 +3,9 @@ import { renderStandaloneHtml } from "@perforator/flamegraph/standalone";
 import { toFolded, toPprof } from "@perforator/profile";
 import type { NextRequest } from "next/server";
 import { type Source, sourceFromParams } from "../../../lib/source";
-import { columnsPayload } from "../../../server/columns";
-import { getCached, putCached } from "../../../server/render-cache";
+import { mergedBytes } from "../../../server/merged-view";
 import { sessionUser, TEAM_COOKIE } from "../../../server/session";
-import {
-  currentTeam,
-  errorResponse,
-  HttpError,
-  type Loaded,
-  loadSource,
-  readyDatabase,
-  shareState,
-} from "../../../server/sources";
+import { currentTeam, errorResponse, HttpError, loadSource, readyDatabase, shareState } from "../../../server/sources";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -58,19 +49,19 @@ export async function GET(req: NextRequest): Promise<Response> {
     const loaded = await loadSource(db, teamId, source);
     const headers: Record<string, string> = { "cache-control": "private, no-store" };
     const attach = (ext: string) => ({ "content-disposition": `attachment; filename="${safe(loaded.name)}.${ext}"` });
-    if (format === "view" && loaded.columns) {
-      // A merge for the viewer: its columns, gzip'd (see docs/web.md).
-      const bytes = await cachedMerge(loaded, headers, loaded.columns, columnsPayload, "view");
-      return new Response(bytes as BodyInit, {
-        headers: { ...headers, "content-type": COLUMNS_CONTENT_TYPE, "content-length": String(bytes.length) },
-      });
-    }
     if (format === "raw" || format === "view") {
-      const bytes = loaded.raw
-        ? await loaded.raw()
-        : await cachedMerge(loaded, headers, loaded.profile, (p) => toPprof(p), "pprof");
+      let bytes: Uint8Array;
+      let type = "application/octet-stream";
+      if (loaded.raw) bytes = await loaded.raw();
+      else {
+        // A merge: for the viewer its columns, gzip'd (see docs/web.md); raw is gzipped pprof.
+        const merged = await mergedBytes(loaded, format === "view" ? "view" : "pprof");
+        bytes = merged.bytes;
+        headers["server-timing"] = merged.timing;
+        if (format === "view") type = COLUMNS_CONTENT_TYPE;
+      }
       return new Response(bytes as BodyInit, {
-        headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(bytes.length) },
+        headers: { ...headers, "content-type": type, "content-length": String(bytes.length) },
       });
     }
     const profile = await loaded.profile();
@@ -93,32 +84,6 @@ export async function GET(req: NextRequest): Promise<Response> {
   } catch (err) {
     return errorResponse(err, "GET /api/source", "could not read the profile");
   }
-}
-
-/**
- * A merge's bytes in one encoding from the render cache, or merged, encoded and cached; the
- * Server-Timing header says which, and where the time went.
- */
-async function cachedMerge<T>(
-  loaded: Loaded,
-  headers: Record<string, string>,
-  merge: () => Promise<T>,
-  encode: (merged: T) => Uint8Array,
-  encoding: string,
-): Promise<Uint8Array> {
-  const key = loaded.cacheKey ? `${loaded.cacheKey} ${encoding}` : undefined;
-  const cached = key ? getCached(key) : undefined;
-  if (cached) {
-    headers["server-timing"] = `cache;desc="hit (merged ${cached.timing.replace(/"/g, "'")})"`;
-    return cached.bytes;
-  }
-  const merged = await merge();
-  const t = performance.now();
-  const bytes = encode(merged);
-  const timing = `${loaded.timing?.() ?? ""}, encode;dur=${(performance.now() - t).toFixed(1)}`;
-  headers["server-timing"] = timing;
-  if (key) putCached(key, { bytes, timing });
-  return bytes;
 }
 
 function safe(name: string): string {
