@@ -19,7 +19,7 @@ import { hashPassword } from "better-auth/crypto";
 import { chromium } from "playwright-core";
 import { expect, it } from "vitest";
 // @ts-expect-error: plain ESM helper shared by the benchmarks, no types
-import { dayOfProfiles } from "../../../packages/profile/bench/inputs.mjs";
+import { dayOfProfiles, rng } from "../../../packages/profile/bench/inputs.mjs";
 import { APP_DIR, startWeb } from "../src/test-utils/web-server";
 
 const TOTAL = Number(process.env.BENCH_PROFILES ?? 10_000);
@@ -34,24 +34,21 @@ const BIG_STACKS = Number(process.env.BENCH_BIG_STACKS ?? 48_000);
 
 /** One profile of BIG_STACKS random stacks (depth 8-38 over 5,000 functions): about 21 new nodes per stack. */
 function bigProfile() {
-  let seed = 7;
-  const rnd = () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = rng(7) as () => number;
   const b = new ProfileBuilder([{ type: "cpu", unit: "nanoseconds" }], { durationNanos: 60e9 });
-  const frames = Array.from({ length: 5000 }, (_, i) =>
-    b.frame({
-      name: `mod${i % 50}.func_${i}`,
-      file: `/srv/app/mod${i % 50}.py`,
-      line: 1 + (i % 300),
-      kind: i % 5 === 4 ? "native" : "python",
-      module: "",
-    }),
-  );
+  const frames: number[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const mod = `mod${i % 50}`;
+    frames.push(
+      b.frame({
+        name: `${mod}.func_${i}`,
+        file: `/srv/app/${mod}.py`,
+        line: 1 + (i % 300),
+        kind: "python",
+        module: "",
+      }),
+    );
+  }
   for (let k = 0; k < BIG_STACKS; k++) {
     const depth = 8 + Math.floor(rnd() * 30);
     const stack: number[] = [];

@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import type { RollupData } from "@perforator/db";
-import { encodeColumns, frameColumns, type ProfileColumns } from "@perforator/flamegraph";
+import { columnsHeader, encodeColumns, frameColumns, type ProfileColumns } from "@perforator/flamegraph";
 
 /**
  * A merge's columns as the viewer's ProfileColumns: the ColumnMerger's frames go to a string table, everything
@@ -8,16 +8,9 @@ import { encodeColumns, frameColumns, type ProfileColumns } from "@perforator/fl
  */
 export function mergedColumns(d: RollupData): ProfileColumns {
   const u32 = (a: Int32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const h = d.header;
   return {
     kind: "columns",
-    sampleTypes: h.sampleTypes.map((t) => ({ ...t })),
-    defaultSampleType: h.defaultSampleType,
-    timeNanos: h.timeNanos,
-    durationNanos: h.durationNanos,
-    period: h.period,
-    periodType: h.periodType,
-    meta: { ...h.meta },
+    ...columnsHeader(d.header),
     ...frameColumns(d.frames),
     stackOff: u32(d.stackOff),
     stackPool: u32(d.stackPool),
@@ -33,13 +26,15 @@ export function emptyColumns(sampleType: string | undefined): ProfileColumns {
   const t = { type: sampleType ?? "samples", unit: "count" };
   return {
     kind: "columns",
-    sampleTypes: [t],
-    defaultSampleType: 0,
-    timeNanos: 0,
-    durationNanos: 0,
-    period: 0,
-    periodType: t,
-    meta: {},
+    ...columnsHeader({
+      sampleTypes: [t],
+      defaultSampleType: 0,
+      timeNanos: 0,
+      durationNanos: 0,
+      period: 0,
+      periodType: t,
+      meta: {},
+    }),
     ...frameColumns([]),
     stackOff: new Uint32Array(1),
     stackPool: new Uint32Array(0),

@@ -6,7 +6,7 @@
  * pre-order directly: no (parent, frame) table and no reordering pass.
  */
 import type { FlameTree, TopRow } from "@perforator/profile";
-import { frameAt, type ProfileColumns, valueIndexOf } from "./columns.js";
+import { frameAt, type ProfileColumns, StringIds, valueIndexOf } from "./columns.js";
 
 export interface ColumnsTreeOptions {
   valueIndex?: number;
@@ -18,8 +18,8 @@ export interface ColumnsTreeOptions {
 
 /** Tree frames: the columns' frames with lines dropped unless byLine, plus "all" and the group frames. */
 class TreeFrames {
+  private readonly ids: StringIds;
   readonly strings: string[];
-  private readonly stringIds = new Map<string, number>();
   fName: number[] = [];
   fFile: number[] = [];
   fLine: number[] = [];
@@ -28,19 +28,8 @@ class TreeFrames {
   private readonly byKey = new Map<string, number>();
 
   constructor(base: readonly string[]) {
-    this.strings = base.slice();
-  }
-
-  private str(s: string): number {
-    if (this.stringIds.size === 0)
-      for (let i = 0; i < this.strings.length; i++) this.stringIds.set(this.strings[i]!, i);
-    let i = this.stringIds.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, i);
-    }
-    return i;
+    this.ids = new StringIds(base);
+    this.strings = this.ids.strings;
   }
 
   /** By string ids (name, file, module index into `strings`). */
@@ -60,7 +49,7 @@ class TreeFrames {
   }
 
   synthetic(name: string): number {
-    return this.id(this.str(name), 0, 0, 3, 0);
+    return this.id(this.ids.id(name), 0, 0, 3, 0);
   }
 
   /** Rank of each frame in the sibling order: name, file, line, kind, module. */

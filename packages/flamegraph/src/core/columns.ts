@@ -63,8 +63,13 @@ export function valueIndexOf(c: ProfileColumns, vi: number | undefined): number 
 
 /** Interns strings into a table whose entry 0 is "". */
 export class StringIds {
-  readonly strings: string[] = [""];
-  private readonly ids = new Map<string, number>([["", 0]]);
+  readonly strings: string[];
+  private readonly ids = new Map<string, number>();
+  /** Starting from a copy of `initial` (whose entry 0 must be ""). */
+  constructor(initial: readonly string[] = [""]) {
+    this.strings = initial.slice();
+    for (let i = this.strings.length - 1; i >= 0; i--) this.ids.set(this.strings[i]!, i);
+  }
   id(s: string): number {
     let i = this.ids.get(s);
     if (i === undefined) {
@@ -142,13 +147,7 @@ export function columnsFromProfile(p: Profile): ProfileColumns {
   }
   return {
     kind: "columns",
-    sampleTypes: p.sampleTypes.map((t) => ({ ...t })),
-    defaultSampleType: p.defaultSampleType,
-    timeNanos: p.timeNanos,
-    durationNanos: p.durationNanos,
-    period: p.period,
-    periodType: { ...p.periodType },
-    meta: { ...p.meta },
+    ...columnsHeader(p),
     ...frameColumns(p.frames),
     stackOff: Uint32Array.from(off),
     stackPool: Uint32Array.from(pool),
@@ -180,17 +179,7 @@ export function columnsToProfile(c: ProfileColumns): Profile {
       labels: c.labelSets[c.seriesLabels[s]!]!,
     };
   }
-  return {
-    sampleTypes: c.sampleTypes,
-    defaultSampleType: c.defaultSampleType,
-    frames,
-    samples,
-    timeNanos: c.timeNanos,
-    durationNanos: c.durationNanos,
-    period: c.period,
-    periodType: c.periodType,
-    meta: c.meta,
-  };
+  return { ...columnsHeader(c), frames, samples };
 }
 
 /** Number of series with a non-zero value of the default type (what `samples.length` is to a Profile, roughly). */
@@ -204,16 +193,30 @@ const MAGIC = 0x4c434650; // "PFCL" little-endian
 const VERSION = 1;
 export const COLUMNS_CONTENT_TYPE = "application/vnd.perforator.columns";
 
-interface WireHeader {
-  sampleTypes: ValueType[];
-  defaultSampleType: number;
-  timeNanos: number;
-  durationNanos: number;
-  period: number;
-  periodType: ValueType;
-  meta: Record<string, string>;
-  strings: string[];
-  labelSets: Labels[];
+/** The profile-level fields of ProfileColumns (a Profile's header). */
+type HeaderFields =
+  | "sampleTypes"
+  | "defaultSampleType"
+  | "timeNanos"
+  | "durationNanos"
+  | "period"
+  | "periodType"
+  | "meta";
+
+/** A copy of a profile's header fields, as ProfileColumns holds them. */
+export function columnsHeader(h: Pick<Profile, HeaderFields>): Pick<ProfileColumns, HeaderFields> {
+  return {
+    sampleTypes: h.sampleTypes.map((t) => ({ ...t })),
+    defaultSampleType: h.defaultSampleType,
+    timeNanos: h.timeNanos,
+    durationNanos: h.durationNanos,
+    period: h.period,
+    periodType: { ...h.periodType },
+    meta: { ...h.meta },
+  };
+}
+
+interface WireHeader extends Pick<ProfileColumns, HeaderFields | "strings" | "labelSets"> {
   frames: number;
   stacks: number;
   pool: number;
@@ -227,13 +230,7 @@ interface WireHeader {
  */
 export function encodeColumns(c: ProfileColumns): Uint8Array {
   const head: WireHeader = {
-    sampleTypes: c.sampleTypes,
-    defaultSampleType: c.defaultSampleType,
-    timeNanos: c.timeNanos,
-    durationNanos: c.durationNanos,
-    period: c.period,
-    periodType: c.periodType,
-    meta: c.meta,
+    ...columnsHeader(c),
     strings: c.strings,
     labelSets: c.labelSets,
     frames: c.frameName.length,
@@ -315,13 +312,7 @@ export function decodeColumns(bytes: Uint8Array): ProfileColumns {
   const frameKind = new Uint8Array(buf, o, h.frames);
   return {
     kind: "columns",
-    sampleTypes: h.sampleTypes,
-    defaultSampleType: h.defaultSampleType,
-    timeNanos: h.timeNanos,
-    durationNanos: h.durationNanos,
-    period: h.period,
-    periodType: h.periodType,
-    meta: h.meta,
+    ...columnsHeader(h),
     strings: h.strings,
     frameName,
     frameFile,
