@@ -39,7 +39,7 @@ export async function mergedBytes(
  * rendered and hydrated, so the browser's request finds it running or done. Errors are left to that request.
  */
 export function prefetchMergedView(teamId: string, source: Source | null): void {
-  if (!source || source.kind !== "query") return;
+  if (source?.kind !== "query") return;
   void (async () => {
     const { db } = await readyDatabase();
     await mergedBytes(await loadSource(db, teamId, source), "view");
