@@ -223,9 +223,21 @@ it("explorer and the day's merged flamegraph", async () => {
       });
       return (await page.evaluate(() => window.__flamegraph!.main!.firstDrawAt()))!;
     };
+    // Where a navigation's time went: when the payload was asked for and arrived (resource timing), and the server's
+    // Server-Timing for it.
+    const split = () =>
+      page.evaluate(() => {
+        const e = performance
+          .getEntriesByType("resource")
+          .find((x) => x.name.includes("/api/source") && x.name.includes("format=view")) as PerformanceResourceTiming;
+        const st = e.serverTiming.map((t) => `${t.name}${t.duration ? `=${t.duration.toFixed(0)}` : ""}`).join(" ");
+        const drawn = window.__flamegraph!.main!.firstDrawAt()!;
+        return `asked at ${e.requestStart.toFixed(0)} ms, received by ${e.responseEnd.toFixed(0)} ms, drawn at ${drawn.toFixed(0)} ms (server: ${st})`;
+      });
     const first = await dayView(0);
     const misses: number[] = [];
     for (let i = 1; i <= RUNS; i++) misses.push(await dayView(100 + i));
+    const missSplit = await split();
     const warm: number[] = [];
     for (let i = 0; i < RUNS; i++) warm.push(await dayView(0));
     const nodes = await page.evaluate(() => window.__flamegraph!.main!.nodeCount());
@@ -235,6 +247,7 @@ it("explorer and the day's merged flamegraph", async () => {
     rows.push(
       `| same, cold: merge not cached, on a running server | navigation → first flamegraph draw | ${fmt(median(misses))} | ${misses.map(fmt).join(", ")} |`,
     );
+    rows.push(`| of which, the last cache miss | ${missSplit} | | |`);
     rows.push(
       `| same, merge cached on the server (warm) | navigation → first flamegraph draw | ${fmt(median(warm))} | ${warm.map(fmt).join(", ")} |`,
     );
@@ -340,6 +353,9 @@ app (\`next start\`) and headless Chromium on an embedded SQLite store seeded wi
 (${DAY} one-minute profiles of 5,000 stacks of service \`api\` over the last day, the rest small profiles of 19 other
 services), compacted into rollups as the ingest's compactor does. Seeding took ${fmt(seedMs)}, compaction ${fmt(compactMs)}.
 Times are medians of ${RUNS} navigations (a warm server; the first run includes Next.js' first render of the page).
+Rerun without reseeding: \`BENCH_DATA_DIR=/some/dir pnpm --filter @perforator/web bench\` seeds once into that directory
+(minutes) and reuses it afterwards; \`cd apps/web && BENCH_DATA_DIR=/some/dir npx vitest run --config vitest.bench.config.ts
+bench/web.bench.ts\` runs only this file (not the dashboard bench).
 Load average at the start: ${load}, at the end: ${loadavg()
     .map((x) => x.toFixed(2))
     .join(
