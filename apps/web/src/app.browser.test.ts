@@ -8,11 +8,12 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Database, ensureTeam, openDatabase, storeProfile } from "@perforator/db";
-import { importProfile } from "@perforator/profile";
+import { compact, type Database, ensureTeam, openDatabase, storeProfile } from "@perforator/db";
+import { importProfile, toPprof } from "@perforator/profile";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flameReady, launchChromium, newContext as newContextFor, watchPages } from "./test-utils/browser";
+import { threadedMinute } from "./test-utils/threads";
 import { FAST, SLOW } from "./test-utils/tutorial";
 import { APP_DIR, type IngestServer, startIngest, startWeb, type WebServer } from "./test-utils/web-server";
 
@@ -285,6 +286,60 @@ describe.sequential("the web app in Chromium", () => {
     clean(page);
   });
 
+  it("a merged view arrives as columns: search, thread split, by line, top table and sandwich work on it", async () => {
+    const db = store();
+    const team = await ensureTeam(db, "default");
+    const t0 = Date.now() - 3 * 3_600_000;
+    for (let i = 0; i < 6; i++) {
+      const profile = threadedMinute(i);
+      await storeProfile(db, {
+        teamId: team.id,
+        service: "threads.svc",
+        labels: { host: `web-${i % 2}` },
+        from: new Date(t0 + i * 60_000),
+        until: new Date(t0 + (i + 1) * 60_000),
+        profile,
+        body: toPprof(profile),
+        format: "pprof",
+      });
+    }
+    await compact(db, { graceMs: 0 }); // the merge reads rollups, as a day view does
+    await db.close();
+
+    const page = await openPage(owner);
+    const payload = page.waitForResponse((r) => r.url().includes("/api/source?") && r.url().includes("format=view"));
+    const q = encodeURIComponent('{service="threads.svc"}');
+    await page.goto(`${base}/explore?query=${q}&from=now-6h&until=now`);
+    expect((await payload).headers()["content-type"]).toBe("application/vnd.perforator.columns");
+    await flameReady(page);
+    // cpu over the six minutes, in units of 10 ms: search_user 495 (line 24) + 135 (line 25), send 60, worker 36.
+    await page.fill('input[aria-label="Search functions"]', "search_user");
+    await expect.poll(() => page.getByTestId("matched").textContent()).toBe("Matched: 86.78%");
+    const all = (await rectOf(page, "all")).w;
+    expect((await rectOf(page, "search_user")).w / all).toBeCloseTo(630 / 726, 2);
+
+    await page.getByRole("button", { name: "By line" }).click();
+    await expect.poll(() => page.evaluate(() => window.__flamegraph!.main!.rectOf("search_user", 1))).not.toBeNull();
+    const l24 = await rectOf(page, "search_user");
+    const l25 = (await page.evaluate(() => window.__flamegraph!.main!.rectOf("search_user", 1)))!;
+    expect(l24.w / (l24.w + l25.w)).toBeCloseTo(495 / 630, 2);
+    await page.getByRole("button", { name: "By line" }).click();
+
+    await page.selectOption('select:near(:text("Split by"))', "thread_name");
+    await expect
+      .poll(() => page.evaluate(() => window.__flamegraph!.main!.rectOf("thread_name=MainThread")?.w ?? 0))
+      .toBeGreaterThan(0);
+    expect((await rectOf(page, "thread_name=MainThread")).w / all).toBeCloseTo(690 / 726, 2);
+    expect((await rectOf(page, "thread_name=worker-1")).w / all).toBeCloseTo(18 / 726, 2);
+    expect(new URL(page.url()).searchParams.get("group")).toBe("thread_name");
+
+    await page.getByRole("tab", { name: "Top table" }).click();
+    await expect.poll(() => page.locator("table").first().textContent()).toContain("search_user");
+    await page.goto(`${base}/explore?query=${q}&from=now-6h&until=now&tab=sandwich&fn=search_user`);
+    await page.waitForFunction(() => window.__flamegraph?.callers?.rectOf("do_GET") != null);
+    clean(page);
+  });
+
   it("diff: baseline vs target flamegraph and the functions sorted by change", async () => {
     const page = await openPage(owner);
     await page.goto(`${base}/diff?bp=${slowId}&tp=${fastId}`);
@@ -324,6 +379,57 @@ describe.sequential("the web app in Chromium", () => {
     expect(await view.getByTestId("shared-title").textContent()).toContain('host="web-2"');
     clean(view);
     await anon.close();
+    clean(page);
+  });
+
+  it("diff: 'Match frames: by name | exact' is kept in the URL and applies to the flamegraph and the table", async () => {
+    const db = store();
+    const team = await ensureTeam(db, "default");
+    const ids: string[] = [];
+    // The same code from two checkouts: only the directory differs.
+    for (const [i, file] of [
+      [0, "/home/a/app/server.py"],
+      [5, "/srv/b/app/server.py"],
+    ] as const) {
+      const profile = threadedMinute(i, file);
+      const saved = await storeProfile(db, {
+        teamId: team.id,
+        service: "match.svc",
+        labels: {},
+        from: new Date(Date.now() - (10 - i) * 60_000),
+        until: new Date(Date.now() - (9 - i) * 60_000),
+        profile,
+        body: toPprof(profile),
+        format: "pprof",
+      });
+      ids.push(saved.id);
+    }
+    await db.close();
+    const page = await openPage(owner);
+    await page.goto(`${base}/diff?bp=${ids[0]}&tp=${ids[1]}`);
+    await flameReady(page);
+    const toggle = page.getByTestId("match-frames");
+    expect(await toggle.getByRole("button", { name: "by name" }).getAttribute("aria-pressed")).toBe("true");
+    const statuses = async () =>
+      (await page.evaluate(() => window.__flamegraph!.main!.diffStatuses("search_user"))).sort();
+    expect(await statuses()).toEqual(["both"]);
+    const rows = page.getByTestId("diff-table").locator("tbody tr");
+    await expect.poll(() => rows.filter({ hasText: "search_user" }).count()).toBe(1);
+
+    await toggle.getByRole("button", { name: "exact" }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("match")).toBe("exact");
+    await expect.poll(statuses).toEqual(["new", "removed"]);
+    await expect.poll(() => rows.filter({ hasText: "search_user" }).count()).toBe(2);
+
+    await page.reload();
+    await flameReady(page);
+    expect(
+      await page.getByTestId("match-frames").getByRole("button", { name: "exact" }).getAttribute("aria-pressed"),
+    ).toBe("true");
+    await expect.poll(statuses).toEqual(["new", "removed"]);
+    await page.getByTestId("match-frames").getByRole("button", { name: "by name" }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("match")).toBeNull();
+    await expect.poll(statuses).toEqual(["both"]);
     clean(page);
   });
 

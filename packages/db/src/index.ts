@@ -53,7 +53,13 @@ export {
   type TopFunctionsQuery,
   topFunctions,
 } from "./profiles.js";
-export { type RenderQuery, type RenderStats, renderMerged, renderMergedWithStats } from "./render.js";
+export {
+  type RenderQuery,
+  type RenderStats,
+  renderMerged,
+  renderMergedColumns,
+  renderMergedWithStats,
+} from "./render.js";
 export * from "./reports.js";
 export { decodeRollup, encodeRollup, type RollupData } from "./rollup.js";
 export {

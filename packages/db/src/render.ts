@@ -70,6 +70,23 @@ export async function renderMergedWithStats(
   db: Database,
   q: RenderQuery,
 ): Promise<{ profile: Profile; stats: RenderStats }> {
+  const { columns, stats } = await renderMergedColumns(db, q);
+  if (!columns) return { profile: emptyProfile(q.sampleType), stats };
+  const b0 = performance.now();
+  const profile = rollupToProfile(columns);
+  stats.mergeMs += performance.now() - b0;
+  return { profile, stats };
+}
+
+/**
+ * The merge of renderMerged as columns (frames, label sets, stacks, series, values: the ColumnMerger's output), with
+ * no object per sample; `columns` is null when nothing matched. For callers that ship the merge on (the web app's
+ * columnar payload) instead of working on a Profile.
+ */
+export async function renderMergedColumns(
+  db: Database,
+  q: RenderQuery,
+): Promise<{ columns: RollupData | null; stats: RenderStats }> {
   const t0 = performance.now();
   const stats: RenderStats = { profiles: 0, rollups: {}, raw: 0, dbMs: 0, blobMs: 0, mergeMs: 0 };
   const matchers = toMatchers(q.matchers);
@@ -77,7 +94,7 @@ export async function renderMergedWithStats(
     where: { teamId_name: { teamId: q.teamId, name: q.service } },
     select: { id: true },
   });
-  if (!service) return { profile: emptyProfile(q.sampleType), stats };
+  if (!service) return { columns: null, stats };
   const all = await db.prisma.profile.findMany({
     where: {
       teamId: q.teamId,
@@ -98,7 +115,7 @@ export async function renderMergedWithStats(
     },
     orderBy: [{ startTime: "asc" }, { id: "asc" }],
   });
-  if (all.length === 0) return { profile: emptyProfile(q.sampleType), stats };
+  if (all.length === 0) return { columns: null, stats };
   const typeKey = all[all.length - 1]!.sampleTypes;
   const rows = all.filter((r) => r.sampleTypes === typeKey);
 
@@ -201,7 +218,7 @@ export async function renderMergedWithStats(
     stats.mergeMs += performance.now() - m0;
   }
   const b0 = performance.now();
-  const profile = rollupToProfile(merger!.build());
+  const columns = merger!.build();
   stats.mergeMs += performance.now() - b0;
-  return { profile, stats };
+  return { columns, stats };
 }

@@ -1,16 +1,25 @@
 "use client";
 
-import { type Profile, topFunctionsDiff } from "@perforator/profile";
+import { type FrameMatch, type Profile, topFunctionsDiff } from "@perforator/profile";
 import { useMemo, useState } from "react";
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const signed = (x: number) => `${x > 0 ? "+" : x < 0 ? "−" : "±"}${Math.abs(x * 100).toFixed(2)} pp`;
 
 /** Before / after / delta of every function's share of its own profile, largest change first. */
-export function DiffTable({ baseline, target }: { baseline: Profile; target: Profile }) {
+export function DiffTable({
+  baseline,
+  target,
+  match = "name",
+}: {
+  baseline: Profile;
+  target: Profile;
+  /** How functions of the two sides are matched (see topFunctionsDiff). */
+  match?: FrameMatch;
+}) {
   const [by, setBy] = useState<"total" | "self">("total");
   const [all, setAll] = useState(false);
-  const rows = useMemo(() => topFunctionsDiff(baseline, target, { sortBy: by }), [baseline, target, by]);
+  const rows = useMemo(() => topFunctionsDiff(baseline, target, { sortBy: by, match }), [baseline, target, by, match]);
   const shown = all ? rows : rows.slice(0, 25);
   return (
     <section className="rounded-lg border border-slate-200 bg-white shadow-sm">

@@ -1,8 +1,8 @@
 "use client";
 
-import type { Profile } from "@perforator/profile";
+import { FRAME_MATCHES, type FrameMatch, type Profile } from "@perforator/profile";
 import { useQuery } from "@tanstack/react-query";
-import { parseAsString, useQueryStates } from "nuqs";
+import { parseAsString, parseAsStringLiteral, useQueryStates } from "nuqs";
 import { useCallback, useEffect, useState } from "react";
 import { formatDate } from "../lib/format";
 import { serviceOf, withService } from "../lib/selector";
@@ -24,7 +24,12 @@ function sideParams(prefix: "b" | "t") {
     [`${prefix}until`]: parseAsString.withDefault(DEFAULT_UNTIL),
   };
 }
-const params = { ...sideParams("b"), ...sideParams("t") };
+const params = {
+  ...sideParams("b"),
+  ...sideParams("t"),
+  // How frames of the two sides are matched: by function name and module (default), or every field.
+  match: parseAsStringLiteral(FRAME_MATCHES).withDefault("name"),
+};
 
 function toSource(v: Record<string, string>, prefix: "b" | "t"): Source | null {
   if (v[`${prefix}p`]) return { kind: "profile", id: v[`${prefix}p`]! };
@@ -133,15 +138,50 @@ function SidePicker({
   );
 }
 
+/** "Match frames: by name | exact": how the diff flamegraph and the table line up the two sides' frames. */
+export function MatchToggle({ match, onChange }: { match: FrameMatch; onChange: (m: FrameMatch) => void }) {
+  const choices: [FrameMatch, string, string][] = [
+    [
+      "name",
+      "by name",
+      "Function name and module: the same function in another directory, host or virtualenv lines up",
+    ],
+    ["exact", "exact", "Every field of the frame (name, file, line, kind, module) must be equal"],
+  ];
+  return (
+    <div
+      className="flex items-center gap-2 text-sm"
+      role="radiogroup"
+      aria-label="Match frames"
+      data-testid="match-frames"
+    >
+      <span className="text-slate-600">Match frames:</span>
+      {choices.map(([m, label, title]) => (
+        <button
+          key={m}
+          type="button"
+          aria-pressed={match === m}
+          title={title}
+          className={`rounded-md border px-2 py-1 ${match === m ? "border-indigo-300 bg-indigo-50 font-medium text-indigo-700" : "border-slate-300 bg-white text-slate-600 hover:bg-slate-50"}`}
+          onClick={() => onChange(m)}
+        >
+          {label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** Baseline vs target: the diff flamegraph (red grew, blue shrank, removed frames kept) and the change table. */
 export function DiffView({ canShare }: { canShare: boolean }) {
   const [values, setValues] = useQueryStates(params, { history: "push" });
   const v = values as Record<string, string>;
   const set = useCallback((patch: Record<string, string | null>) => void setValues(patch), [setValues]);
+  const match = values.match as FrameMatch;
   const baseline = toSource(v, "b");
   const target = toSource(v, "t");
-  const targetUrl = target ? sourceUrl(target) : null;
-  const baselineUrl = baseline ? sourceUrl(baseline) : null;
+  const targetUrl = target ? sourceUrl(target, { format: "view" }) : null;
+  const baselineUrl = baseline ? sourceUrl(baseline, { format: "view" }) : null;
   // What the flamegraph loaded, and for which pair of URLs (a stale pair is not shown in the table).
   const [loaded, setLoaded] = useState<{ key: string; profile: Profile; baseline?: Profile } | null>(null);
   const key = `${targetUrl} ${baselineUrl}`;
@@ -179,9 +219,10 @@ export function DiffView({ canShare }: { canShare: boolean }) {
       </div>
       {targetUrl && baselineUrl ? (
         <>
-          <FlameView url={targetUrl} baselineUrl={baselineUrl} onLoaded={onLoaded} height={520} />
+          <MatchToggle match={match} onChange={(m) => set({ match: m === "name" ? null : m })} />
+          <FlameView url={targetUrl} baselineUrl={baselineUrl} diffMatch={match} onLoaded={onLoaded} height={520} />
           {loaded?.baseline && loaded.key === key ? (
-            <DiffTable baseline={loaded.baseline} target={loaded.profile} />
+            <DiffTable baseline={loaded.baseline} target={loaded.profile} match={match} />
           ) : null}
         </>
       ) : (

@@ -162,7 +162,10 @@ export function Explorer({ canShare }: { canShare: boolean }) {
         </div>
       ) : null}
 
-      {source && count > 0 ? <FlameView url={sourceUrl(source)} height={560} /> : null}
+      {/* Fetched alongside the timeline, not after it: the merge is the long part of this page. */}
+      {source && (timeline.isPending || count > 0) ? (
+        <FlameView url={sourceUrl(source, { format: "view" })} height={560} />
+      ) : null}
       {source && timeline.data && count === 0 ? (
         <div className={`${card} p-6 text-center text-sm text-slate-500`} data-testid="no-profiles">
           No profiles match this selector in this range.

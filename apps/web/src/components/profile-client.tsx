@@ -31,5 +31,5 @@ export function ProfileActions({ id, canShare }: { id: string; canShare: boolean
 }
 
 export function ProfileFlame({ id }: { id: string }) {
-  return <FlameView url={sourceUrl({ kind: "profile", id })} height={620} />;
+  return <FlameView url={sourceUrl({ kind: "profile", id }, { format: "view" })} height={620} />;
 }

@@ -6,7 +6,7 @@ import type { Source } from "../lib/source";
 import { useTRPC } from "../trpc/react";
 
 /** The viewer's own keys in the page URL: what a public link carries of the view. */
-const VIEW_KEYS = ["tab", "mode", "q", "re", "case", "zoom", "group", "line", "fn", "sort"];
+const VIEW_KEYS = ["tab", "mode", "q", "re", "case", "zoom", "group", "line", "fn", "sort", "match"];
 
 function viewQuery(): string {
   const here = new URLSearchParams(window.location.search);

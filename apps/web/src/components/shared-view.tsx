@@ -1,6 +1,7 @@
 "use client";
 
-import type { Profile } from "@perforator/profile";
+import { FRAME_MATCHES, type Profile } from "@perforator/profile";
+import { parseAsStringLiteral, useQueryState } from "nuqs";
 import { useCallback, useState } from "react";
 import { DiffTable } from "./diff-table";
 import { FlameView } from "./flame-view";
@@ -8,6 +9,8 @@ import { FlameView } from "./flame-view";
 export function SharedView({ id, diff }: { id: string; diff: boolean }) {
   const [loaded, setLoaded] = useState<{ profile: Profile; baseline?: Profile } | null>(null);
   const onLoaded = useCallback((p: { profile: Profile; baseline?: Profile }) => setLoaded(p), []);
+  // A diff's frame matching, as the /diff page that made the link had it.
+  const [match] = useQueryState("match", parseAsStringLiteral(FRAME_MATCHES).withDefault("name"));
   const url = (side: string) => `/api/source?share=${encodeURIComponent(id)}&side=${side}`;
   return (
     <div className="space-y-4">
@@ -27,8 +30,14 @@ export function SharedView({ id, diff }: { id: string; diff: boolean }) {
           HTML
         </a>
       </div>
-      <FlameView url={url("target")} baselineUrl={diff ? url("baseline") : null} onLoaded={onLoaded} height={600} />
-      {diff && loaded?.baseline ? <DiffTable baseline={loaded.baseline} target={loaded.profile} /> : null}
+      <FlameView
+        url={`${url("target")}&format=view`}
+        baselineUrl={diff ? `${url("baseline")}&format=view` : null}
+        diffMatch={match}
+        onLoaded={onLoaded}
+        height={600}
+      />
+      {diff && loaded?.baseline ? <DiffTable baseline={loaded.baseline} target={loaded.profile} match={match} /> : null}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { COLUMNS_CONTENT_TYPE, decodeColumns, type ProfileColumns } from "@perforator/flamegraph";
 import { importProfile, type Profile } from "@perforator/profile";
 import { useEffect, useState } from "react";
 
@@ -8,11 +9,12 @@ export type LoadState =
   | { phase: "waiting"; since: number }
   | { phase: "downloading"; received: number; total: number | null }
   | { phase: "parsing" }
-  | { phase: "done"; profile: Profile; bytes: number; ms: number }
+  | { phase: "done"; profile: Profile | ProfileColumns; bytes: number; ms: number }
   | { phase: "error"; message: string; status?: number };
 
 /**
- * Fetches profile bytes (the stored body, or gzipped pprof of a server-side merge) and parses them in the browser,
+ * Fetches profile bytes (the stored body, parsed with importProfile, or the gzip'd columnar payload of a
+ * server-side merge, inflated by the browser's DecompressionStream and read as ProfileColumns) in the browser,
  * reporting each phase so the page can show progress instead of freezing. A new URL aborts the previous request.
  */
 export function useProfile(url: string | null): LoadState {
@@ -53,7 +55,11 @@ export function useProfile(url: string | null): LoadState {
       // Let the "parsing" state paint before the synchronous parse.
       await new Promise((r) => setTimeout(r, 0));
       if (abort.signal.aborted) return;
-      const profile = importProfile(bytes);
+      const profile =
+        res.headers.get("content-type") === COLUMNS_CONTENT_TYPE
+          ? decodeColumns(await inflate(bytes))
+          : importProfile(bytes);
+      if (abort.signal.aborted) return;
       setState({ phase: "done", profile, bytes: received, ms: Math.round(performance.now() - started) });
     })().catch((err: unknown) => {
       if (abort.signal.aborted) return;
@@ -62,4 +68,9 @@ export function useProfile(url: string | null): LoadState {
     return () => abort.abort();
   }, [url]);
   return state;
+}
+
+async function inflate(gz: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([gz as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }

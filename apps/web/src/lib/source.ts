@@ -38,7 +38,8 @@ export function parseSource(v: unknown): Source | null {
   return null;
 }
 
-export type Download = "raw" | "pprof" | "folded" | "html";
+/** `view`: what the viewer reads (a profile's stored body, or the columnar payload of a merge). */
+export type Download = "view" | "raw" | "pprof" | "folded" | "html";
 
 /** URL of a source's bytes; with `share`, read through a public link (side = which of its sources). */
 export function sourceUrl(

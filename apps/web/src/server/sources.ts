@@ -5,13 +5,17 @@ import {
   listMemberships,
   loadProfile,
   profileSetStamp,
+  type RenderStats,
   readProfileBody,
+  renderMergedColumns,
   renderMergedWithStats,
 } from "@perforator/db";
+import type { ProfileColumns } from "@perforator/flamegraph";
 import type { Profile } from "@perforator/profile";
 import { parseSource, type Source } from "../lib/source";
 import { resolveRange } from "../lib/time";
 import type { ShareState } from "./api/routers/share";
+import { emptyColumns, mergedColumns } from "./columns";
 import { type DatabaseHandle, ensureReady, getDatabase } from "./db";
 import { parseQuery } from "./query";
 import { quantizedNow } from "./render-cache";
@@ -70,7 +74,9 @@ export interface Loaded {
   /** Bytes to send as they are stored (a single profile), when the caller wants the original. */
   raw?: () => Promise<Uint8Array>;
   profile: () => Promise<Profile>;
-  /** After `profile()` of a merge: where the server's time went, as a Server-Timing header value. */
+  /** For a merge: the merged columns, with no Profile made (what the viewer gets). */
+  columns?: () => Promise<ProfileColumns>;
+  /** After `profile()` or `columns()` of a merge: where the server's time went, as a Server-Timing header value. */
   timing?: () => string;
   /** For a merge: what identifies its result (team, selector, absolute range), for the render cache. */
   cacheKey?: string;
@@ -99,24 +105,25 @@ export async function loadSource(db: Database, teamId: string, s: Source): Promi
   }
   if (!q.service) throw new HttpError(400, 'the selector needs a service: {service="NAME"}');
   let timing = "";
-  const stamp = await profileSetStamp(db, {
-    teamId,
-    service: q.service,
-    from: new Date(r.from),
-    until: new Date(r.until),
-  });
+  const query = { teamId, service: q.service, matchers: q.matchers, from: new Date(r.from), until: new Date(r.until) };
+  const stamp = await profileSetStamp(db, { teamId, service: q.service, from: query.from, until: query.until });
+  const note = (stats: RenderStats) => {
+    const ms = (x: number) => x.toFixed(1);
+    timing = `db;dur=${ms(stats.dbMs)}, blob;dur=${ms(stats.blobMs)}, merge;dur=${ms(stats.mergeMs)};desc="${stats.profiles} profiles, ${stats.raw} raw"`;
+  };
   return {
     profile: async () => {
-      const { profile, stats } = await renderMergedWithStats(db, {
-        teamId,
-        service: q.service!,
-        matchers: q.matchers,
-        from: new Date(r.from),
-        until: new Date(r.until),
-      });
-      const ms = (x: number) => x.toFixed(1);
-      timing = `db;dur=${ms(stats.dbMs)}, blob;dur=${ms(stats.blobMs)}, merge;dur=${ms(stats.mergeMs)};desc="${stats.profiles} profiles, ${stats.raw} raw"`;
+      const { profile, stats } = await renderMergedWithStats(db, query);
+      note(stats);
       return profile;
+    },
+    columns: async () => {
+      const { columns, stats } = await renderMergedColumns(db, query);
+      const t = performance.now();
+      const c = columns ? mergedColumns(columns) : emptyColumns(undefined);
+      note(stats);
+      timing += `, columns;dur=${(performance.now() - t).toFixed(1)}`;
+      return c;
     },
     timing: () => timing,
     cacheKey: JSON.stringify([teamId, q.service, q.matchers, r.from, r.until, stamp]),

@@ -1,4 +1,6 @@
 export * from "./color.js";
+export * from "./columns.js";
+export * from "./columns-tree.js";
 export * from "./layout.js";
 export * from "./lines.js";
 export * from "./renderer.js";

@@ -1,6 +1,6 @@
 import type { FlameTree, Profile } from "@perforator/profile";
 import { resolveValueIndex, sameValueType } from "@perforator/profile";
-import { KINDS } from "./tree.js";
+import { columnsFromProfile, isColumns, type ProfileColumns, valueIndexOf } from "./columns.js";
 
 /** How a node's samples spread over source lines (a tree built per function has line 0 in its frames). */
 export interface NodeLines {
@@ -11,14 +11,19 @@ export interface NodeLines {
 }
 
 export interface LineSource {
-  profile: Profile;
+  /** A Profile, or the columns of one (a merged view): read as columns either way. */
+  profile: Profile | ProfileColumns;
   /** Sample type to read; default: the profile's default. */
   valueIndex?: number;
 }
 
 /** The sample type of `base` that matches `target`'s (type and unit), else base's default: as buildDiffFlameTree does. */
-export function matchingValueIndex(base: Profile, target: Profile, targetIndex?: number): number {
-  const t = target.sampleTypes[resolveValueIndex(target, targetIndex)]!;
+export function matchingValueIndex(
+  base: Pick<Profile, "sampleTypes" | "defaultSampleType">,
+  target: Pick<Profile, "sampleTypes" | "defaultSampleType">,
+  targetIndex?: number,
+): number {
+  const t = target.sampleTypes[resolveValueIndex(target as Profile, targetIndex)]!;
   const i = base.sampleTypes.findIndex((x) => sameValueType(x, t));
   return i >= 0 ? i : base.defaultSampleType;
 }
@@ -33,6 +38,7 @@ export function matchingValueIndex(base: Profile, target: Profile, targetIndex?:
  */
 export class LineResolver {
   private remaps: (Int32Array | null)[];
+  private readonly columns: (ProfileColumns | null)[];
   private readonly cache = new Map<number, NodeLines | null>();
 
   constructor(
@@ -42,6 +48,17 @@ export class LineResolver {
     private readonly groupBy?: string,
   ) {
     this.remaps = sources.map(() => null);
+    this.columns = sources.map(() => null);
+  }
+
+  private columnsOf(k: number): ProfileColumns {
+    let c = this.columns[k];
+    if (!c) {
+      const p = this.sources[k]!.profile;
+      c = isColumns(p) ? p : columnsFromProfile(p);
+      this.columns[k] = c;
+    }
+    return c;
   }
 
   /** Profile frame index → tree frame id with the same function identity (line ignored), or -1. */
@@ -54,11 +71,10 @@ export class LineResolver {
       const key = `${t.frameKind[f]}\u0000${t.strings[t.frameName[f]!]}\u0000${t.strings[t.frameFile[f]!]}\u0000${t.strings[t.frameModule[f]!]}`;
       if (!byKey.has(key)) byKey.set(key, f);
     }
-    const frames = this.sources[k]!.profile.frames;
-    m = new Int32Array(frames.length);
-    for (let i = 0; i < frames.length; i++) {
-      const fr = frames[i]!;
-      const key = `${Math.max(0, KINDS.indexOf(fr.kind))}\u0000${fr.name}\u0000${fr.file}\u0000${fr.module}`;
+    const c = this.columnsOf(k);
+    m = new Int32Array(c.frameName.length);
+    for (let i = 0; i < m.length; i++) {
+      const key = `${c.frameKind[i]}\u0000${c.strings[c.frameName[i]!]}\u0000${c.strings[c.frameFile[i]!]}\u0000${c.strings[c.frameModule[i]!]}`;
       m[i] = byKey.get(key) ?? -1;
     }
     this.remaps[k] = m;
@@ -87,21 +103,24 @@ export class LineResolver {
   }
 
   private scan(k: number, path: number[], group: string | null): NodeLines | null {
-    const { profile, valueIndex } = this.sources[k]!;
-    const vi = resolveValueIndex(profile, valueIndex);
+    const c = this.columnsOf(k);
+    const vi = valueIndexOf(c, this.sources[k]!.valueIndex);
+    const nt = c.sampleTypes.length;
     const remap = this.remap(k);
     const depth = path.length;
     const byLine = new Map<number, number>();
     let value = 0;
     const gk = this.groupBy;
-    for (const s of profile.samples) {
-      const v = s.values[vi] ?? 0;
-      if (v === 0 || s.stack.length < depth) continue;
-      if (group !== null && `${gk}=${s.labels[gk!] ?? "(none)"}` !== group) continue;
+    const { stackOff, stackPool } = c;
+    for (let s = 0; s < c.seriesStack.length; s++) {
+      const v = c.values[s * nt + vi]!;
+      const o = stackOff[c.seriesStack[s]!]!;
+      if (v === 0 || stackOff[c.seriesStack[s]! + 1]! - o < depth) continue;
+      if (group !== null && `${gk}=${c.labelSets[c.seriesLabels[s]!]![gk!] ?? "(none)"}` !== group) continue;
       let j = 0;
-      while (j < depth && remap[s.stack[j]!] === path[j]) j++;
+      while (j < depth && remap[stackPool[o + j]!] === path[j]) j++;
       if (j < depth) continue;
-      const line = profile.frames[s.stack[depth - 1]!]!.line;
+      const line = c.frameLine[stackPool[o + depth - 1]!]!;
       byLine.set(line, (byLine.get(line) ?? 0) + v);
       value += v;
     }

@@ -2,6 +2,8 @@
 
 import type { Profile } from "@perforator/profile";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { columnsToProfile, isColumns, type ProfileColumns } from "../core/columns.js";
+import { buildColumnsTree } from "../core/columns-tree.js";
 import { LineResolver, matchingValueIndex } from "../core/lines.js";
 import { formatPercent, matchedValueWithin, searchTree } from "../core/search.js";
 import { indexTree, namePath, resolveNamePath } from "../core/tree.js";
@@ -16,9 +18,13 @@ import { VIEWER_CSS } from "./styles.js";
 import { TopTab } from "./TopTab.js";
 
 export interface FlameGraphViewerProps {
-  profile: Profile;
+  /**
+   * A Profile, or its columns (what the web app sends for a merge): the flamegraph, search, top table and line
+   * lookups read the columns directly; the sandwich and a diff turn them into a Profile when they are shown.
+   */
+  profile: Profile | ProfileColumns;
   /** When given, the viewer shows a diff: widths from `profile`, colours by change against `baseline`. */
-  baseline?: Profile;
+  baseline?: Profile | ProfileColumns;
   /**
    * In a diff, how frames of the two profiles are matched: "name" (default; function name and module, whatever
    * directory the file was in) or "exact" (every field). See `alignFrames` in @perforator/profile.
@@ -78,12 +84,17 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
 
   const groupBy = diff ? "" : state.groupBy;
   const byLine = state.byLine;
+  // Columns become a Profile only for what needs one (a diff, the sandwich), once.
+  const asProfile = useMemo(() => lazyProfile(profile), [profile]);
+  const baseAsProfile = useMemo(() => (baseline ? lazyProfile(baseline) : undefined), [baseline]);
   const tree = useMemo(
     () =>
-      baseline
-        ? buildDiffFlameTree(baseline, profile, { byLine, match })
-        : buildFlameTree(profile, { groupBy: groupBy || undefined, byLine }),
-    [profile, baseline, groupBy, byLine, match],
+      baseAsProfile
+        ? buildDiffFlameTree(baseAsProfile(), asProfile(), { byLine, match })
+        : isColumns(profile)
+          ? buildColumnsTree(profile, { groupBy: groupBy || undefined, byLine })
+          : buildFlameTree(profile, { groupBy: groupBy || undefined, byLine }),
+    [profile, asProfile, baseAsProfile, groupBy, byLine, match],
   );
   const ix = useMemo(() => indexTree(tree), [tree]);
   // Per-function trees merge lines: the tooltip recovers them from the profile(s) on hover.
@@ -93,12 +104,15 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
         ? null
         : new LineResolver(
             tree,
-            baseline
-              ? [{ profile }, { profile: baseline, valueIndex: matchingValueIndex(baseline, profile) }]
+            baseAsProfile
+              ? [
+                  { profile: asProfile() },
+                  { profile: baseAsProfile(), valueIndex: matchingValueIndex(baseAsProfile(), asProfile()) },
+                ]
               : [{ profile }],
             groupBy || undefined,
           ),
-    [tree, byLine, profile, baseline, groupBy],
+    [tree, byLine, profile, asProfile, baseAsProfile, groupBy],
   );
   const zoom = useMemo(() => resolveNamePath(ix, state.zoom).node, [ix, state.zoom]);
   const search = useMemo(
@@ -242,8 +256,8 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
         </>
       ) : state.tab === "top" ? (
         <TopTab
-          profile={profile}
-          baseline={baseline}
+          profile={baseAsProfile ? asProfile() : profile}
+          baseline={baseAsProfile?.()}
           state={state}
           unit={tree.unit}
           total={ix.total}
@@ -253,7 +267,7 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
         />
       ) : (
         <SandwichTab
-          profile={profile}
+          profile={asProfile()}
           state={state}
           update={update}
           height={props.height}
@@ -262,4 +276,14 @@ export function FlameGraphViewer(props: FlameGraphViewerProps) {
       )}
     </div>
   );
+}
+
+/** `p` as a Profile, converted from columns on the first call. */
+function lazyProfile(p: Profile | ProfileColumns): () => Profile {
+  if (!isColumns(p)) return () => p;
+  let made: Profile | undefined;
+  return () => {
+    made ??= columnsToProfile(p);
+    return made;
+  };
 }

@@ -2,6 +2,8 @@
 
 import type { Profile } from "@perforator/profile";
 import { useMemo } from "react";
+import { isColumns, type ProfileColumns } from "../core/columns.js";
+import { topFunctionsColumns } from "../core/columns-tree.js";
 import { escapeRegExp } from "../core/search.js";
 import type { ViewState } from "../core/url-state.js";
 import { type FrameMatch, topFunctions, topFunctionsDiff } from "./ops.js";
@@ -9,7 +11,8 @@ import { TopTable } from "./TopTable.js";
 
 /** The "Top table" tab: functions by self and total (in a diff, before/after/delta). */
 export function TopTab(props: {
-  profile: Profile;
+  /** Columns only outside a diff (a diff passes both sides as Profiles). */
+  profile: Profile | ProfileColumns;
   baseline?: Profile;
   state: ViewState;
   unit: string;
@@ -20,7 +23,12 @@ export function TopTab(props: {
 }) {
   const { profile, baseline, match, update } = props;
   const rows = useMemo(
-    () => (baseline ? topFunctionsDiff(baseline, profile, { match }) : topFunctions(profile)),
+    () =>
+      isColumns(profile)
+        ? topFunctionsColumns(profile)
+        : baseline
+          ? topFunctionsDiff(baseline, profile, { match })
+          : topFunctions(profile),
     [profile, baseline, match],
   );
   return (

@@ -1,20 +1,22 @@
+import { COLUMNS_CONTENT_TYPE } from "@perforator/flamegraph";
 import { renderStandaloneHtml } from "@perforator/flamegraph/standalone";
 import { toFolded, toPprof } from "@perforator/profile";
 import type { NextRequest } from "next/server";
 import { type Source, sourceFromParams } from "../../../lib/source";
-import { getCached, putCached } from "../../../server/render-cache";
+import { mergedBytes } from "../../../server/merged-view";
 import { sessionUser, TEAM_COOKIE } from "../../../server/session";
 import { currentTeam, errorResponse, HttpError, loadSource, readyDatabase, shareState } from "../../../server/sources";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
-const FORMATS = ["raw", "pprof", "folded", "html"] as const;
+const FORMATS = ["view", "raw", "pprof", "folded", "html"] as const;
 type Format = (typeof FORMATS)[number];
 
 /**
- * The bytes of a profile or of a merged selection, for the viewer (`format=raw`: the stored body of one profile,
- * or gzipped pprof of a merge: compact, parsed in the browser) and for downloads (pprof, folded, standalone HTML).
+ * The bytes of a profile or of a merged selection, for the viewer (`format=view`: the stored body of one profile,
+ * or the columnar payload of a merge, see docs/web.md; `format=raw`: the stored body, or gzipped pprof of a merge)
+ * and for downloads (pprof, folded, standalone HTML).
  * Access: the session's team, or `share=<public link id>` naming what it shows (`side=target|baseline`), nothing else.
  */
 export async function GET(req: NextRequest): Promise<Response> {
@@ -47,23 +49,19 @@ export async function GET(req: NextRequest): Promise<Response> {
     const loaded = await loadSource(db, teamId, source);
     const headers: Record<string, string> = { "cache-control": "private, no-store" };
     const attach = (ext: string) => ({ "content-disposition": `attachment; filename="${safe(loaded.name)}.${ext}"` });
-    if (format === "raw") {
+    if (format === "raw" || format === "view") {
       let bytes: Uint8Array;
-      const cached = loaded.cacheKey ? getCached(loaded.cacheKey) : undefined;
+      let type = "application/octet-stream";
       if (loaded.raw) bytes = await loaded.raw();
-      else if (cached) {
-        bytes = cached.bytes;
-        headers["server-timing"] = `cache;desc="hit (merged ${cached.timing.replace(/"/g, "'")})"`;
-      } else {
-        const merged = await loaded.profile();
-        const t = performance.now();
-        bytes = toPprof(merged);
-        const timing = `${loaded.timing?.() ?? ""}, encode;dur=${(performance.now() - t).toFixed(1)}`;
-        headers["server-timing"] = timing;
-        if (loaded.cacheKey) putCached(loaded.cacheKey, { bytes, timing });
+      else {
+        // A merge: for the viewer its columns, gzip'd (see docs/web.md); raw is gzipped pprof.
+        const merged = await mergedBytes(loaded, format === "view" ? "view" : "pprof");
+        bytes = merged.bytes;
+        headers["server-timing"] = merged.timing;
+        if (format === "view") type = COLUMNS_CONTENT_TYPE;
       }
       return new Response(bytes as BodyInit, {
-        headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(bytes.length) },
+        headers: { ...headers, "content-type": type, "content-length": String(bytes.length) },
       });
     }
     const profile = await loaded.profile();
