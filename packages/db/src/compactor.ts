@@ -12,6 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Database } from "./database.js";
+import { resolveDatabase } from "./paths.js";
 import { asLabels, isUniqueViolation, loadProfile, releaseBlob } from "./profiles.js";
 import { ColumnMerger, decodeRollup, encodeRollup, withProfileLabels } from "./rollup.js";
 import { FUNCTION_SUMMARY_TOP, summariseRollup, type WindowSummary } from "./summary.js";
@@ -145,6 +146,55 @@ function summaryRows(
   }));
 }
 
+const SUMMARY_COLUMNS = [
+  "id",
+  "rollupId",
+  "teamId",
+  "serviceId",
+  "level",
+  "windowStart",
+  "name",
+  "file",
+  "self",
+  "total",
+];
+
+/**
+ * Inserts a rollup's summary rows with one multi-row INSERT: Prisma's createMany of ~100 rows cost several times
+ * more CPU than everything else the compactor does per window (its query compiler and per-argument mapping).
+ */
+async function insertSummaryRows(
+  db: Database,
+  tx: Pick<Database["prisma"], "$executeRawUnsafe">,
+  rollupId: string,
+  rows: ReturnType<typeof summaryRows>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const schema = db.kind === "postgres" ? resolveDatabase(db.url).schema : undefined;
+  const table = schema ? `"${schema.replaceAll('"', '""')}"."RollupFunction"` : `"RollupFunction"`;
+  const params: unknown[] = [];
+  const tuples = rows.map((f, i) => {
+    params.push(
+      `${rollupId}.${i}`,
+      rollupId,
+      f.teamId,
+      f.serviceId,
+      f.level,
+      f.windowStart,
+      f.name,
+      f.file,
+      f.self,
+      f.total,
+    );
+    const at = params.length - SUMMARY_COLUMNS.length;
+    return `(${SUMMARY_COLUMNS.map((_, j) => (db.kind === "postgres" ? `$${at + j + 1}` : "?")).join(", ")})`;
+  });
+  await tx.$executeRawUnsafe(
+    `INSERT INTO ${table} (${SUMMARY_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")}`,
+    ...params,
+  );
+}
+
 /**
  * Writes the function summary of rollups that have none (written before summaries existed), coarsest first, from
  * their blobs. The conditional update makes a concurrent second summariser a no-op.
@@ -172,7 +222,7 @@ async function backfillSummaries(
           data: summaryColumns(summary),
         });
         if (count !== 1) return false;
-        await tx.rollupFunction.createMany({ data: summaryRows(summary, r).map((f) => ({ ...f, rollupId: r.id })) });
+        await insertSummaryRows(db, tx, r.id, summaryRows(summary, r));
         return true;
       });
       if (done) result.backfilled++;
@@ -215,10 +265,10 @@ async function commitRollup(
           blobKey: blob.key,
           blobSize: blob.size,
           ...summaryColumns(summary),
-          functions: { createMany: { data: summaryRows(summary, { ...g, level, windowStart }) } },
         },
         select: { id: true },
       });
+      await insertSummaryRows(db, tx, r.id, summaryRows(summary, { ...g, level, windowStart }));
       if (members.profileIds) {
         const { count } = await tx.profile.updateMany({
           where: { id: { in: members.profileIds }, rollupId: null },
@@ -250,6 +300,13 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
   if (!(await takeLease(db, holder, now, leaseMs))) return result;
   result.ran = true;
   const closed = now.getTime() - grace;
+  // Renewed between windows, but at most every leaseMs/20: a write per window cost as much as a small window.
+  let renewedAt = Number.NEGATIVE_INFINITY;
+  const renew = async (): Promise<boolean> => {
+    if (Date.now() - renewedAt < leaseMs / 20) return true;
+    renewedAt = Date.now();
+    return renewLease(db, holder, leaseMs);
+  };
   try {
     // Level 1: profiles → 1-minute rollups, per closed minute.
     const base = ROLLUP_LEVELS[0];
@@ -271,7 +328,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
       take: opts.maxProfiles ?? 2000,
     });
     for (const g of groupBy(rows, (r) => windowStart(r.startTime, base))) {
-      if (!(await renewLease(db, holder, leaseMs))) return result; // taken over: stop, the other one continues
+      if (!(await renew())) return result; // taken over: stop, the other one continues
       try {
         const profiles = await Promise.all(g.items.map((r) => loadProfile(db, r)));
         const merger = new ColumnMerger(profiles[0]!.sampleTypes);
@@ -306,7 +363,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
         take: 5000,
       });
       for (const g of groupBy(children, (r) => windowStart(r.windowStart, level))) {
-        if (!(await renewLease(db, holder, leaseMs))) return result;
+        if (!(await renew())) return result;
         try {
           const parts = await Promise.all(g.items.map(async (r) => decodeRollup(await db.blobs.get(r.blobKey))));
           const merger = new ColumnMerger(parts[0]!.header.sampleTypes);
@@ -329,7 +386,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
         }
       }
     }
-    await backfillSummaries(db, opts.maxBackfill ?? 200, () => renewLease(db, holder, leaseMs), result);
+    await backfillSummaries(db, opts.maxBackfill ?? 200, renew, result);
   } finally {
     await dropLease(db, holder).catch(() => {});
   }
