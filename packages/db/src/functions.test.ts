@@ -54,35 +54,30 @@ interface Stored {
   profile: Profile;
 }
 
+/** Stores randomProfile(seed) as a one-minute pprof upload at `at`; returns it as the compactor will parse it. */
+async function upload(db: Database, teamId: string, service: string, at: number, seed: number, labels = {}) {
+  const body = toPprof(randomProfile(seed, at, 30));
+  await storeProfile(db, {
+    teamId,
+    service,
+    labels,
+    from: new Date(at),
+    until: new Date(at + MIN),
+    profile: parsePprof(body),
+    body,
+    format: "pprof",
+  });
+  return { at, profile: parsePprof(body) };
+}
+
 /** Three days of uploads of service "api" every 50 minutes (at odd seconds), plus noise in "other". */
 async function seed(db: Database, teamId: string): Promise<Stored[]> {
   const stored: Stored[] = [];
   for (let i = 0; i < 3 * 24 * 60; i += 50) {
     const at = T0 + i * MIN + (i % 7) * 1000;
-    const p = randomProfile(i, at, 30);
-    const body = toPprof(p);
-    await storeProfile(db, {
-      teamId,
-      service: "api",
-      labels: { host: `h${i % 3}` },
-      from: new Date(at),
-      until: new Date(at + MIN),
-      profile: p,
-      body,
-      format: "pprof",
-    });
-    stored.push({ at, profile: parsePprof(body) });
+    stored.push(await upload(db, teamId, "api", at, i, { host: `h${i % 3}` }));
   }
-  const noise = randomProfile(99, T0 + 5 * MIN);
-  await storeProfile(db, {
-    teamId,
-    service: "other",
-    from: new Date(T0 + 5 * MIN),
-    until: new Date(T0 + 6 * MIN),
-    profile: noise,
-    body: toPprof(noise),
-    format: "pprof",
-  });
+  await upload(db, teamId, "other", T0 + 5 * MIN, 99);
   return stored;
 }
 
@@ -142,18 +137,7 @@ describe.each(targets)("topFunctions from rollup summaries on $name", (target) =
       }
       // Two uploads after the compaction: no rollup holds them yet.
       for (const at of [end + HOUR + 20_000, end + HOUR + 3 * MIN]) {
-        const p = randomProfile(at % 1000, at, 30);
-        const body = toPprof(p);
-        await storeProfile(db, {
-          teamId: team.id,
-          service: "api",
-          from: new Date(at),
-          until: new Date(at + MIN),
-          profile: p,
-          body,
-          format: "pprof",
-        });
-        stored.push({ at, profile: parsePprof(body) });
+        stored.push(await upload(db, team.id, "api", at, at % 1000));
       }
 
       const ranges: [number, number][] = [
