@@ -151,15 +151,18 @@ async function seed(db: Database, now: number): Promise<Seeded> {
   };
 }
 
-/** Where the time goes, measured by hand on the same data (kept in the generated file). */
+/** Where the time goes, by reasoning over the data and earlier runs (kept in the generated file). */
 const NOTES = [
-  "Not at the goal on SQLite; PostgreSQL is at it. Where the time goes (SQLite, same 10,000 × 40 rows, measured with",
-  "better-sqlite3 and Prisma separately): each window's `GROUP BY serviceId, name, file` over ~200,000 summary rows takes",
-  "260–430 ms in SQLite itself (temp B-tree on text keys; a covering index on `(teamId, startTime, serviceId, name,",
-  "file, self)` only brought it from ~516 to ~432 ms through Prisma, so it was not added to the ingest's write path), and",
-  "there are two windows; reading the 10,000 profile rows for the sparklines costs 120–300 ms more. The next step is a",
-  "per-(service, day) function summary written by the compactor (as rollups are), so a 7-day dashboard sums 20 × 7 × ~100",
-  "rows instead of 200,000; the page itself adds ~0.2 s (session, reports, recent uploads) and ~0.25 s of hydration.",
+  "Where the time goes: `dashboard()` reads, per service and week, ~6 day rollups plus the hour, 10-minute and",
+  "1-minute rollups at the two edges (~55 rollups; ~2,200 for 20 services and two weeks) and sums their ~80,000",
+  "summary rows with self time in one `GROUP BY` per week, plus ~3,400 one-hour rollup rows for the sparklines and the",
+  "last minute's profiles from their bodies. It was 1.37 s (SQLite) / 0.69 s (PostgreSQL) when it grouped ~400,000",
+  "per-profile summary rows and read 10,000 profile rows (the run before this change). The rest of TTFB is the page's",
+  "other queries (session, reports, recent uploads, health) and rendering; on this shared 2-core machine it grows with",
+  "the load average (compare the rows: the run with the higher load is the slower one). The data is sparse (one profile",
+  "per service every ~40 minutes), the worst case for the compactor: nearly every profile gets its own 1-minute and",
+  "10-minute rollup and summary, so seeding writes ~27,000 rollups; with many uploads per window (production) the",
+  "summaries per upload are a small fraction of that.",
   "",
 ];
 
