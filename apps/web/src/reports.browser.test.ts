@@ -19,6 +19,7 @@ import { startWeb, type WebServer } from "./test-utils/web-server";
 
 const PASSWORD = "correct horse battery";
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 let dataDir = "";
 let web: WebServer;
@@ -255,6 +256,25 @@ describe.sequential("reports and the dashboard in Chromium", () => {
     await expect
       .poll(() => page.evaluate(() => document.querySelector('[data-testid="diff-table"] tbody tr')?.textContent ?? ""))
       .toContain("search_user");
+    clean(page);
+  });
+
+  it("dashboard: profiles no rollup summarises yet, too many to read, are counted on the card, not silently left out", async () => {
+    const db = store();
+    try {
+      const team = await ensureTeam(db, "default");
+      // No compactor runs here: 101 uploads of the last hour are over the 100 a dashboard reads from their bodies.
+      for (let i = 0; i < 101; i++) await put(db, team.id, "busy", `main;work ${i + 1}`, Date.now() - HOUR + i * 1000);
+    } finally {
+      await db.close();
+    }
+    const page = await openPage(owner);
+    await page.goto(`${base}/`);
+    const busy = page.locator('[data-testid="service-card"][data-service="busy"]');
+    expect(await busy.getByTestId("pending-note").textContent()).toContain("101 recent profiles not yet summarised");
+    expect(await busy.textContent()).toContain("Not summarised yet.");
+    // The other cards are whole.
+    expect(await page.locator('[data-service="demo-server"] [data-testid="pending-note"]').count()).toBe(0);
     clean(page);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The compactor: merges closed time windows of each service into rollups (1 minute from profiles, 10 minutes
- * from 1-minute rollups, 1 hour from 10-minute rollups), so renderMerged reads a few rollups instead of
- * parsing every profile. Any number of ingest replicas keep writing profiles; the compactor is the only
+ * from 1-minute rollups, 1 hour from 10-minute rollups, 1 day from 1-hour rollups), so renderMerged reads a few
+ * rollups instead of parsing every profile. Each rollup is written with its function summary (`RollupFunction`,
+ * the top functions of the merged window), which topFunctions and the dashboard read; rollups written before
+ * summaries existed are summarised from their blobs (backfill). Any number of ingest replicas keep writing profiles; the compactor is the only
  * writer of rollups. It runs under a lease (one compactor at a time, a crashed one's lease expires), and
  * every rollup is committed with a conditional update (profiles / children still unassigned), so even two
  * compactors at once could not put one profile into two rollups of a level. See docs/platform-store.md.
@@ -10,11 +12,13 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Database } from "./database.js";
+import { resolveDatabase } from "./paths.js";
 import { asLabels, isUniqueViolation, loadProfile, releaseBlob } from "./profiles.js";
 import { ColumnMerger, decodeRollup, encodeRollup, withProfileLabels } from "./rollup.js";
+import { FUNCTION_SUMMARY_TOP, summariseRollup, type WindowSummary } from "./summary.js";
 
 /** Rollup window lengths in seconds, smallest first; each level is built from whole rollups of the one below. */
-export const ROLLUP_LEVELS = [60, 600, 3600] as const;
+export const ROLLUP_LEVELS = [60, 600, 3600, 86400] as const;
 
 export interface CompactOptions {
   /** The clock (tests pass a fixed one). */
@@ -27,6 +31,8 @@ export interface CompactOptions {
   leaseMs?: number;
   /** Who holds the lease (default: host, pid and a random id of this process). */
   holder?: string;
+  /** At most this many rollups without a function summary (written before summaries existed) are summarised per run (default 200). */
+  maxBackfill?: number;
 }
 
 export interface CompactResult {
@@ -36,6 +42,8 @@ export interface CompactResult {
   rollups: Record<number, number>;
   /** Profiles that went into 1-minute rollups. */
   profiles: number;
+  /** Older rollups whose function summary was written from their blob in this run. */
+  backfilled: number;
   /** Windows skipped because of an error (e.g. a body that no longer parses), with the reason. */
   errors: string[];
 }
@@ -104,7 +112,129 @@ function groupBy<T extends { teamId: string; serviceId: string; sampleTypes: str
   return [...groups.values()];
 }
 
-/** Writes the rollup blob, then the row and the assignment of its members in one transaction. */
+function summaryColumns(s: WindowSummary) {
+  return {
+    sampleType: s.sampleType,
+    sampleUnit: s.sampleUnit,
+    totalValue: BigInt(Math.round(s.totalValue)),
+    summarised: true,
+  };
+}
+
+function summaryRows(
+  s: WindowSummary,
+  r: { teamId: string; serviceId: string; level: number; windowStart: Date },
+): {
+  teamId: string;
+  serviceId: string;
+  level: number;
+  windowStart: Date;
+  name: string;
+  file: string;
+  self: bigint;
+  total: bigint;
+}[] {
+  return s.functions.map((f) => ({
+    teamId: r.teamId,
+    serviceId: r.serviceId,
+    level: r.level,
+    windowStart: r.windowStart,
+    name: f.name,
+    file: f.file,
+    self: BigInt(Math.round(f.self)),
+    total: BigInt(Math.round(f.total)),
+  }));
+}
+
+const SUMMARY_COLUMNS = [
+  "id",
+  "rollupId",
+  "teamId",
+  "serviceId",
+  "level",
+  "windowStart",
+  "name",
+  "file",
+  "self",
+  "total",
+];
+
+/**
+ * Inserts a rollup's summary rows with one multi-row INSERT: Prisma's createMany of ~100 rows cost several times
+ * more CPU than everything else the compactor does per window (its query compiler and per-argument mapping).
+ */
+async function insertSummaryRows(
+  db: Database,
+  tx: Pick<Database["prisma"], "$executeRawUnsafe">,
+  rollupId: string,
+  rows: ReturnType<typeof summaryRows>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const schema = db.kind === "postgres" ? resolveDatabase(db.url).schema : undefined;
+  const table = schema ? `"${schema.replaceAll('"', '""')}"."RollupFunction"` : `"RollupFunction"`;
+  const params: unknown[] = [];
+  const tuples = rows.map((f, i) => {
+    params.push(
+      `${rollupId}.${i}`,
+      rollupId,
+      f.teamId,
+      f.serviceId,
+      f.level,
+      f.windowStart,
+      f.name,
+      f.file,
+      f.self,
+      f.total,
+    );
+    const at = params.length - SUMMARY_COLUMNS.length;
+    return `(${SUMMARY_COLUMNS.map((_, j) => (db.kind === "postgres" ? `$${at + j + 1}` : "?")).join(", ")})`;
+  });
+  await tx.$executeRawUnsafe(
+    `INSERT INTO ${table} (${SUMMARY_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")}`,
+    ...params,
+  );
+}
+
+/**
+ * Writes the function summary of rollups that have none (written before summaries existed), coarsest first, from
+ * their blobs. The conditional update makes a concurrent second summariser a no-op.
+ */
+async function backfillSummaries(
+  db: Database,
+  max: number,
+  renew: () => Promise<boolean>,
+  result: CompactResult,
+): Promise<void> {
+  if (max <= 0) return;
+  const todo = await db.prisma.rollup.findMany({
+    where: { summarised: false },
+    select: { id: true, teamId: true, serviceId: true, level: true, windowStart: true, blobKey: true },
+    orderBy: [{ level: "desc" }, { windowStart: "asc" }, { id: "asc" }],
+    take: max,
+  });
+  for (const r of todo) {
+    if (!(await renew())) return;
+    try {
+      const summary = summariseRollup(decodeRollup(await db.blobs.get(r.blobKey)), FUNCTION_SUMMARY_TOP);
+      const done = await db.prisma.$transaction(async (tx) => {
+        const { count } = await tx.rollup.updateMany({
+          where: { id: r.id, summarised: false },
+          data: summaryColumns(summary),
+        });
+        if (count !== 1) return false;
+        await insertSummaryRows(db, tx, r.id, summaryRows(summary, r));
+        return true;
+      });
+      if (done) result.backfilled++;
+    } catch (err) {
+      result.errors.push(
+        `summary of the ${r.level}s rollup ${r.id} at ${r.windowStart.toISOString()}: ${(err as Error).message}`,
+      );
+    }
+  }
+}
+
+/** Writes the rollup blob, then the row, its function summary and the assignment of its members in one transaction. */
 async function commitRollup(
   db: Database,
   g: Group<unknown>,
@@ -113,9 +243,12 @@ async function commitRollup(
   members: { profileIds?: string[]; childIds?: string[] },
   counts: { profileCount: number; minStart: Date; maxEnd: Date },
 ): Promise<void> {
-  // The 1-hour rollups are what a day query reads, ~24 at a time: stored uncompressed (see encodeRollup).
-  const bytes = encodeRollup(merger.build(), { gzip: level < 3600 });
+  const data = merger.build();
+  const summary = summariseRollup(data, FUNCTION_SUMMARY_TOP);
+  // The 1-hour and 1-day rollups are what long queries read by the dozen: stored uncompressed (see encodeRollup).
+  const bytes = encodeRollup(data, { gzip: level < 3600 });
   const blob = await db.blobs.put(bytes);
+  const windowStart = new Date(g.start);
   try {
     await db.prisma.$transaction(async (tx) => {
       const r = await tx.rollup.create({
@@ -124,16 +257,18 @@ async function commitRollup(
           serviceId: g.serviceId,
           sampleTypes: g.sampleTypes,
           level,
-          windowStart: new Date(g.start),
+          windowStart,
           windowEnd: new Date(g.start + level * 1000),
           profileCount: counts.profileCount,
           minStart: counts.minStart,
           maxEnd: counts.maxEnd,
           blobKey: blob.key,
           blobSize: blob.size,
+          ...summaryColumns(summary),
         },
         select: { id: true },
       });
+      await insertSummaryRows(db, tx, r.id, summaryRows(summary, { ...g, level, windowStart }));
       if (members.profileIds) {
         const { count } = await tx.profile.updateMany({
           where: { id: { in: members.profileIds }, rollupId: null },
@@ -160,11 +295,18 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
   const now = opts.now ?? new Date();
   const grace = opts.graceMs ?? 15_000;
   const holder = opts.holder ?? PROCESS_HOLDER;
-  const result: CompactResult = { ran: false, rollups: {}, profiles: 0, errors: [] };
+  const result: CompactResult = { ran: false, rollups: {}, profiles: 0, backfilled: 0, errors: [] };
   const leaseMs = opts.leaseMs ?? 300_000;
   if (!(await takeLease(db, holder, now, leaseMs))) return result;
   result.ran = true;
   const closed = now.getTime() - grace;
+  // Renewed between windows, but at most every leaseMs/20: a write per window cost as much as a small window.
+  let renewedAt = Number.NEGATIVE_INFINITY;
+  const renew = async (): Promise<boolean> => {
+    if (Date.now() - renewedAt < leaseMs / 20) return true;
+    renewedAt = Date.now();
+    return renewLease(db, holder, leaseMs);
+  };
   try {
     // Level 1: profiles → 1-minute rollups, per closed minute.
     const base = ROLLUP_LEVELS[0];
@@ -186,7 +328,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
       take: opts.maxProfiles ?? 2000,
     });
     for (const g of groupBy(rows, (r) => windowStart(r.startTime, base))) {
-      if (!(await renewLease(db, holder, leaseMs))) return result; // taken over: stop, the other one continues
+      if (!(await renew())) return result; // taken over: stop, the other one continues
       try {
         const profiles = await Promise.all(g.items.map((r) => loadProfile(db, r)));
         const merger = new ColumnMerger(profiles[0]!.sampleTypes);
@@ -221,7 +363,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
         take: 5000,
       });
       for (const g of groupBy(children, (r) => windowStart(r.windowStart, level))) {
-        if (!(await renewLease(db, holder, leaseMs))) return result;
+        if (!(await renew())) return result;
         try {
           const parts = await Promise.all(g.items.map(async (r) => decodeRollup(await db.blobs.get(r.blobKey))));
           const merger = new ColumnMerger(parts[0]!.header.sampleTypes);
@@ -244,6 +386,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
         }
       }
     }
+    await backfillSummaries(db, opts.maxBackfill ?? 200, renew, result);
   } finally {
     await dropLease(db, holder).catch(() => {});
   }

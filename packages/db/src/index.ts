@@ -28,11 +28,19 @@ export {
   openDatabase,
   type PingResult,
 } from "./database.js";
+export {
+  MAX_RAW_PROFILES,
+  SUMMARY_RESOLUTION_MS,
+  summaryRange,
+  type TopFunctionRow,
+  type TopFunctionsQuery,
+  type TopFunctionsResult,
+  topFunctions,
+} from "./functions.js";
 export { loadMigrations, MIGRATIONS_TABLE, type MigrateResult, type Migration, migrationsDir } from "./migrate.js";
 export { type DatabaseKind, defaultDataDir, findRepoRoot, type ResolvedDatabase, resolveDatabase } from "./paths.js";
 export {
   defaultTeamId,
-  FUNCTION_SUMMARY_TOP,
   getProfile,
   type LabelSet,
   type ListProfilesQuery,
@@ -49,9 +57,6 @@ export {
   sampleTypesKey,
   saveProfile,
   storeProfile,
-  type TopFunctionRow,
-  type TopFunctionsQuery,
-  topFunctions,
 } from "./profiles.js";
 export {
   type RenderQuery,
@@ -62,6 +67,13 @@ export {
 } from "./render.js";
 export * from "./reports.js";
 export { decodeRollup, encodeRollup, type RollupData } from "./rollup.js";
+export {
+  FUNCTION_SUMMARY_TOP,
+  type FunctionSummary,
+  summariseProfile,
+  summariseRollup,
+  type WindowSummary,
+} from "./summary.js";
 export {
   type ApiTokenRecord,
   type BootstrapResult,

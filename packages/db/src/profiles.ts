@@ -7,7 +7,6 @@ import {
   type LabelMatcher,
   type Profile,
   parseSelector,
-  topFunctions as profileTopFunctions,
 } from "@perforator/profile";
 import type { Database } from "./database.js";
 import { ensureDefaultTeam } from "./teams.js";
@@ -180,9 +179,6 @@ export async function saveProfile(db: Database, p: NewProfile): Promise<ProfileR
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** How many functions per profile the summary keeps: the top N by self plus the top N by total. */
-export const FUNCTION_SUMMARY_TOP = 50;
-
 export interface StoreProfileInput {
   teamId: string;
   /** Service (application) name, e.g. `shop.api`; created on first use. */
@@ -201,8 +197,6 @@ export interface StoreProfileInput {
   format: string;
   /** A retry with the same key (per team) returns the first profile's id and stores nothing. */
   idempotencyKey?: string;
-  /** Functions kept in the summary: the top N by self plus the top N by total (default FUNCTION_SUMMARY_TOP). */
-  functionSummaryTop?: number;
 }
 
 export interface StoreProfileResult {
@@ -238,7 +232,7 @@ export async function releaseBlob(db: Database, key: string, bytes: Uint8Array):
 
 /**
  * Stores an upload: the body (gzip at rest; a gzip upload is kept as is) in the blob store first, then the
- * row and its function summary in one write. If the row write fails the blob is released again (deleted
+ * row. Function summaries are per rollup window, written by the compactor. If the row write fails the blob is released again (deleted
  * unless another row uses the same bytes). The same idempotency key again, even from another process at the
  * same moment, returns the first id with `created: false` (the unique index decides).
  */
@@ -263,12 +257,6 @@ export async function storeProfile(db: Database, input: StoreProfileInput): Prom
   const vi = Math.min(Math.max(p.defaultSampleType, 0), p.sampleTypes.length - 1);
   let total = 0;
   for (const s of p.samples) total += s.values[vi] ?? 0;
-  const fns = profileTopFunctions(p, { valueIndex: vi });
-  const top = Math.max(0, Math.floor(input.functionSummaryTop ?? FUNCTION_SUMMARY_TOP));
-  const keep = new Set([
-    ...[...fns].sort((a, b) => b.self - a.self).slice(0, top),
-    ...[...fns].sort((a, b) => b.total - a.total).slice(0, top),
-  ]);
   const { service, forget } = await cachedService(db, teamId, input.service, input.serviceLabels ?? {});
   const type = p.sampleTypes[vi]!;
 
@@ -296,19 +284,6 @@ export async function storeProfile(db: Database, input: StoreProfileInput): Prom
         rawSize: input.body.byteLength,
         decompressedSize,
         idempotencyKey: key ?? null,
-        functions: {
-          createMany: {
-            data: [...keep].map((f) => ({
-              teamId,
-              serviceId: service.id,
-              startTime: input.from,
-              name: f.name,
-              file: f.file,
-              self: BigInt(Math.round(f.self)),
-              total: BigInt(Math.round(f.total)),
-            })),
-          },
-        },
       },
       select: { id: true },
     });
@@ -457,54 +432,5 @@ export async function listServices(db: Database, teamId: string): Promise<Servic
     labels: asLabels(s.labels),
     profileCount: byId.get(s.id)?._count._all ?? 0,
     lastProfileAt: byId.get(s.id)?._max.startTime ?? null,
-  }));
-}
-
-export interface TopFunctionsQuery {
-  teamId: string;
-  service: string;
-  from: Date;
-  until: Date;
-  /** Default 20, at most 500. */
-  limit?: number;
-  /** `self` (default) or `total`. */
-  orderBy?: "self" | "total";
-}
-
-export interface TopFunctionRow {
-  name: string;
-  file: string;
-  self: bigint;
-  total: bigint;
-  /** In how many profiles of the range the function was among the summarised ones. */
-  profiles: number;
-}
-
-/**
- * Heaviest functions of a service over a time range (profiles starting in [from, until]), summed from the
- * per-profile summaries (default sample type). Each summary keeps a profile's top 50 by self and top 50 by
- * total, so a function outside those in some profiles is undercounted there.
- */
-export async function topFunctions(db: Database, q: TopFunctionsQuery): Promise<TopFunctionRow[]> {
-  const service = await db.prisma.service.findUnique({
-    where: { teamId_name: { teamId: q.teamId, name: q.service } },
-    select: { id: true },
-  });
-  if (!service) return [];
-  const by = q.orderBy ?? "self";
-  const rows = await db.prisma.profileFunction.groupBy({
-    by: ["name", "file"],
-    where: { teamId: q.teamId, serviceId: service.id, startTime: { gte: q.from, lte: q.until } },
-    _sum: { self: true, total: true },
-    _count: { _all: true },
-    orderBy: { _sum: { [by]: "desc" } },
-    take: Math.min(Math.max(Math.floor(q.limit ?? 20), 1), 500),
-  });
-  return rows.map((r) => ({
-    name: r.name,
-    file: r.file,
-    self: r._sum.self ?? 0n,
-    total: r._sum.total ?? 0n,
-    profiles: r._count._all,
   }));
 }

@@ -4,6 +4,7 @@
  * already compacted window). See docs/platform-store.md.
  */
 import { compileMatchers, type LabelMatcher, type Labels, type Profile } from "@perforator/profile";
+import { ROLLUP_LEVELS } from "./compactor.js";
 import type { Database } from "./database.js";
 import { asLabels, loadProfile, toMatchers } from "./profiles.js";
 import {
@@ -119,14 +120,18 @@ export async function renderMergedColumns(
   const typeKey = all[all.length - 1]!.sampleTypes;
   const rows = all.filter((r) => r.sampleTypes === typeKey);
 
-  // Rollups that may hold these profiles: every level, windows from the hour of the first start on.
+  // Rollups that may hold these profiles: every level, windows from that level's window of the first start on.
   const first = rows[0]!.startTime.getTime();
   const rollups = await db.prisma.rollup.findMany({
     where: {
       teamId: q.teamId,
       serviceId: service.id,
       sampleTypes: typeKey,
-      windowStart: { gte: new Date(Math.floor(first / 3_600_000) * 3_600_000), lte: rows[rows.length - 1]!.startTime },
+      OR: ROLLUP_LEVELS.map((level) => ({
+        level,
+        windowStart: { gte: new Date(Math.floor(first / (level * 1000)) * level * 1000) },
+      })),
+      windowStart: { lte: rows[rows.length - 1]!.startTime },
     },
     select: { id: true, level: true, parentId: true, profileCount: true, windowStart: true, blobKey: true },
   });

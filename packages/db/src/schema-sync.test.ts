@@ -61,7 +61,7 @@ describe("the two schemas", () => {
   it.each(["sqlite", "postgres"] as const)("the %s migrations create every field of every model", (kind) => {
     const models = scalarFields(readFileSync(POSTGRES_SCHEMA, "utf8"));
     expect([...models.keys()]).toEqual(
-      expect.arrayContaining(["Team", "ApiToken", "Service", "Profile", "ProfileFunction", "Rollup", "user", "Member"]),
+      expect.arrayContaining(["Team", "ApiToken", "Service", "Profile", "Rollup", "RollupFunction", "user", "Member"]),
     );
     const tables = migratedColumns(kind);
     for (const [model, fields] of models) {

@@ -46,6 +46,18 @@ function cpuLabel(s: ServiceDashboard, bucketMs: number): { values: number[]; te
   return { values: cores, text: `${avg >= 0.1 ? avg.toFixed(2) : avg.toFixed(3)} cores avg` };
 }
 
+/** Profiles whose functions the card does not include yet (the compactor has not summarised them). */
+function PendingNote({ s }: { s: ServiceDashboard }) {
+  const n = s.pending + s.previousPending;
+  if (n === 0) return null;
+  return (
+    <p className="border-t border-amber-100 bg-amber-50 px-4 py-1.5 text-xs text-amber-800" data-testid="pending-note">
+      {n.toLocaleString("en-US")} recent profile{n === 1 ? "" : "s"} not yet summarised: top functions and changes leave{" "}
+      {n === 1 ? "it" : "them"} out until the compactor catches up.
+    </p>
+  );
+}
+
 function ServiceCard({
   s,
   d,
@@ -95,7 +107,9 @@ function ServiceCard({
         <div>
           <h3 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Top by self</h3>
           {s.top.length === 0 ? (
-            <p className="text-xs text-slate-400">No profiles in this range.</p>
+            <p className="text-xs text-slate-400">
+              {s.profiles === 0 ? "No profiles in this range." : "Not summarised yet."}
+            </p>
           ) : (
             <ul className="space-y-0.5 text-xs" data-testid="top-functions">
               {s.top.map((f) => (
@@ -147,6 +161,7 @@ function ServiceCard({
           )}
         </div>
       </div>
+      <PendingNote s={s} />
       {reports.length > 0 ? (
         <div
           className="flex flex-wrap gap-x-4 gap-y-1 border-t border-slate-100 px-4 py-2 text-xs"

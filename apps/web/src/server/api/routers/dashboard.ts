@@ -7,7 +7,8 @@ import { createTRPCRouter, teamProcedure } from "../trpc";
 export const dashboardRouter = createTRPCRouter({
   /**
    * The team's front page: per service last upload, volume and CPU per bucket, top functions by self, and what moved
-   * between the range and the previous one of equal length (from the per-profile summaries, no body is read).
+   * between the range and the previous one of equal length (from the rollups' function summaries, plus the few
+   * profiles no rollup holds yet).
    */
   overview: teamProcedure
     .input(
