@@ -27,6 +27,8 @@ export interface CompactOptions {
   leaseMs?: number;
   /** Who holds the lease (default: host, pid and a random id of this process). */
   holder?: string;
+  /** Stops the pass between windows (what is committed stays; the next pass continues). */
+  signal?: AbortSignal;
 }
 
 export interface CompactResult {
@@ -102,6 +104,30 @@ function groupBy<T extends { teamId: string; serviceId: string; sampleTypes: str
     g.items.push(it);
   }
   return [...groups.values()];
+}
+
+/**
+ * Merges the window's profiles one after another (the next body is read while one is merged), so memory holds
+ * one decoded profile at a time, not the whole window; an abort stops between profiles (nothing is committed).
+ */
+async function mergeProfiles(
+  db: Database,
+  items: readonly { id: string; labels: unknown; blobKey: string; blobEncoding: string; format: string }[],
+  signal: AbortSignal | undefined,
+): Promise<ColumnMerger> {
+  let merger: ColumnMerger | undefined;
+  let next = loadProfile(db, items[0]!);
+  for (let i = 0; i < items.length; i++) {
+    const p = await next;
+    if (i + 1 < items.length) next = loadProfile(db, items[i + 1]!);
+    if (signal?.aborted) {
+      await next.catch(() => {});
+      throw new Error("stopped");
+    }
+    merger ??= new ColumnMerger(p.sampleTypes);
+    merger.addProfile(p, withProfileLabels(asLabels(items[i]!.labels)));
+  }
+  return merger!;
 }
 
 /** Writes the rollup blob, then the row and the assignment of its members in one transaction. */
@@ -186,13 +212,10 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
       take: opts.maxProfiles ?? 2000,
     });
     for (const g of groupBy(rows, (r) => windowStart(r.startTime, base))) {
+      if (opts.signal?.aborted) return result;
       if (!(await renewLease(db, holder, leaseMs))) return result; // taken over: stop, the other one continues
       try {
-        const profiles = await Promise.all(g.items.map((r) => loadProfile(db, r)));
-        const merger = new ColumnMerger(profiles[0]!.sampleTypes);
-        for (let i = 0; i < profiles.length; i++) {
-          merger.addProfile(profiles[i]!, withProfileLabels(asLabels(g.items[i]!.labels)));
-        }
+        const merger = await mergeProfiles(db, g.items, opts.signal);
         await commitRollup(
           db,
           g,
@@ -221,6 +244,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
         take: 5000,
       });
       for (const g of groupBy(children, (r) => windowStart(r.windowStart, level))) {
+        if (opts.signal?.aborted) return result;
         if (!(await renewLease(db, holder, leaseMs))) return result;
         try {
           const parts = await Promise.all(g.items.map(async (r) => decodeRollup(await db.blobs.get(r.blobKey))));
@@ -251,7 +275,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
 }
 
 export interface CompactorHandle {
-  /** Stops the timer and waits for a pass in progress. */
+  /** Stops the timer, and a pass in progress after its current window; resolves when it has stopped. */
   stop(): Promise<void>;
   /** Runs a pass now (or waits for the running one) and returns its result. */
   runNow(): Promise<CompactResult>;
@@ -272,10 +296,11 @@ export function startCompactor(
   let stopped = false;
   let running: Promise<CompactResult> | null = null;
   let timer: NodeJS.Timeout | undefined;
+  const abort = new AbortController();
   const onError = opts.onError ?? ((err: unknown) => console.error(`compactor: ${(err as Error).message ?? err}`));
   const pass = (): Promise<CompactResult> => {
     if (!running) {
-      running = compact(db, opts)
+      running = compact(db, { ...opts, signal: abort.signal })
         .then((r) => {
           for (const e of r.errors) onError(new Error(e));
           opts.onPass?.(r);
@@ -299,6 +324,7 @@ export function startCompactor(
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      abort.abort(); // a pass over a large backlog stops after its current window, not at its end
       await running?.catch(() => {});
     },
     runNow: pass,
