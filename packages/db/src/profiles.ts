@@ -97,24 +97,49 @@ function toRecord(row: ProfileRow): ProfileRecord {
 const withService = { service: { select: { name: true } } } as const;
 
 /** Services this process has seen (team + name → id and labels), so an upload usually skips that query. */
-const knownServices = new WeakMap<Database, Map<string, { id: string; name: string; labels: LabelSet }>>();
+const knownServices = new WeakMap<Database, Map<string, KnownService>>();
+
+type KnownService = { id: string; name: string; labels: LabelSet };
+/** Upserts in flight, per team + name: a burst of uploads for a new service makes one upsert, not one each. */
+const pendingServices = new WeakMap<Database, Map<string, Promise<unknown>>>();
 
 /** upsertService through the per-process cache; forget() after a write that failed on the service's key. */
-async function cachedService(db: Database, teamId: string, name: string, labels: LabelSet) {
+async function cachedService(
+  db: Database,
+  teamId: string,
+  name: string,
+  labels: LabelSet,
+): Promise<{ service: KnownService; forget: () => void }> {
   let cache = knownServices.get(db);
-  if (!cache) {
+  let pending = pendingServices.get(db);
+  if (!cache || !pending) {
     cache = new Map();
+    pending = new Map();
     knownServices.set(db, cache);
+    pendingServices.set(db, pending);
   }
   const k = `${teamId}\u0000${name}`;
+  const forget = () => cache.delete(k);
+  for (;;) {
+    const hit = cache.get(k);
+    if (hit && Object.entries(labels).every(([l, v]) => hit.labels[l] === v)) return { service: hit, forget };
+    const inFlight = pending.get(k);
+    if (!inFlight) break;
+    await inFlight.catch(() => {}); // then look again: it may have added what we need
+  }
   const hit = cache.get(k);
-  if (hit && Object.entries(labels).every(([l, v]) => hit.labels[l] === v))
-    return { service: hit, forget: () => cache.delete(k) };
-  const s = await upsertService(db, teamId, name, labels);
-  const entry = { id: s.id, name: s.name, labels: { ...(hit?.labels ?? {}), ...labels } };
-  if (cache.size > 10_000) cache.clear();
-  cache.set(k, entry);
-  return { service: entry, forget: () => cache.delete(k) };
+  const upsert = upsertService(db, teamId, name, { ...(hit?.labels ?? {}), ...labels }).then((s) => {
+    const entry = { id: s.id, name: s.name, labels: { ...(hit?.labels ?? {}), ...labels } };
+    if (cache.size > 10_000) cache.clear();
+    cache.set(k, entry);
+    return entry;
+  });
+  pending.set(k, upsert);
+  try {
+    return { service: await upsert, forget };
+  } finally {
+    pending.delete(k);
+  }
 }
 
 /** Creates the service or merges labels into it; two uploads creating the same new service at once both succeed. */
