@@ -99,8 +99,8 @@ it("the compactor thread compacts in the background and stops cleanly", async ()
   try {
     for (let i = 0; i < 200 && !passes.some((p) => p.profiles > 0); i++) await new Promise((r) => setTimeout(r, 50));
     // Its thread runs at nice 10, the rest of the process (the request loop) stays at 0.
-    const nice = readdirSync("/proc/self/task").map(
-      (tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]),
+    const nice = readdirSync("/proc/self/task").map((tid) =>
+      Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]),
     );
     expect(nice.filter((n) => n === 10)).toHaveLength(1);
     expect(nice.filter((n) => n !== 10 && n !== 0)).toEqual([]);
