@@ -13,8 +13,21 @@ export function isGzip(b: Uint8Array): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
+/** Deflate expands at most ~1032:1; a larger size in the gzip trailer means a cut or corrupt stream. */
+const MAX_RATIO = 1032;
+
 function inflate(input: Uint8Array): Uint8Array {
   if (!isGzip(input)) return input;
+  // fflate allocates the output at the size the trailer (the last 4 bytes) claims: check it first, so a cut
+  // stream fails fast instead of allocating up to 4 GiB.
+  const n = input.length;
+  const claimed =
+    n >= 18 ? (input[n - 4]! | (input[n - 3]! << 8) | (input[n - 2]! << 16) | (input[n - 1]! << 24)) >>> 0 : 0;
+  if (claimed > n * MAX_RATIO + 65536) {
+    throw new Error(
+      `pprof: the gzip stream is corrupt or truncated (its trailer claims ${claimed} bytes from ${n} compressed)`,
+    );
+  }
   try {
     return gunzipSync(input);
   } catch (e) {
