@@ -213,11 +213,6 @@ class Reader {
   labelStr: number[] = [];
   labelNum: number[] = [];
   nLabels = 0;
-  /** The raw labels of the last sample whose label set was looked up ({@link keepLabels}). */
-  private prevKey: number[] = [];
-  private prevStr: number[] = [];
-  private prevNum: number[] = [];
-  prevLabelCount = 0;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
@@ -651,26 +646,6 @@ class Reader {
     }
   }
 
-  keepLabels(): void {
-    const n = this.nLabels;
-    for (let k = 0; k < n; k++) {
-      this.prevKey[k] = this.labelKey[k];
-      this.prevStr[k] = this.labelStr[k];
-      this.prevNum[k] = this.labelNum[k];
-    }
-    this.prevLabelCount = n;
-  }
-
-  sameLabelsAsPrevious(): boolean {
-    const n = this.nLabels;
-    if (n !== this.prevLabelCount) return false;
-    for (let k = 0; k < n; k++) {
-      if (this.prevKey[k] !== this.labelKey[k] || this.prevStr[k] !== this.labelStr[k]) return false;
-      if (this.prevNum[k] !== this.labelNum[k]) return false;
-    }
-    return true;
-  }
-
   private addLocation(id: number, sample: number): void {
     const li = this.locIndex!.get(id);
     if (li < 0) throw new Error(`pprof: sample ${sample} refers to location ${id}, which the profile does not define`);
@@ -799,14 +774,16 @@ export function scanPprofMessage(bytes: Uint8Array): PprofScan {
 
 /**
  * Interns frames as ProfileBuilder.frame does (by kind, name, file, line and module, first seen first), in two
- * steps: a frame's "base" (kind, name, file, module) by its text, once per (function, mapping) pair, then
- * (base, line) by number. When no name, file or module contains a NUL (the separator of frameKey), equal bases and
+ * steps: a frame's "base" (kind, name, file, module), once per (function, mapping) pair, then (base, line) by
+ * number. When no name, file or module contains a NUL (the separator of frameKey), equal bases and
  * lines mean equal frame keys and back, so the frame table is the one the former importer built; otherwise
  * (`exact`) bases are not shared and every frame is interned by its full frameKey text, as before.
  */
 class FrameInterner {
   readonly frames: Frame[] = [];
-  private readonly byKey = new Map<string, number>();
+  /** name → the last base with that name; baseNext chains the others. */
+  private readonly byName = new Map<string, number>();
+  private readonly baseNext: number[] = [];
   private readonly baseKind: FrameKind[] = [];
   private readonly baseName: string[] = [];
   private readonly baseFile: string[] = [];
@@ -820,18 +797,23 @@ class FrameInterner {
 
   /** A base id for these fields; without `exact` equal fields give the same id, with it every call a new one. */
   base(kind: FrameKind, name: string, file: string, module: string): number {
-    const key = this.exact ? "" : `${kind}\u0000${name}\u0000${file}\u0000${module}`;
-    let b = this.exact ? undefined : this.byKey.get(key);
-    if (b === undefined) {
-      b = this.baseKind.length;
-      this.baseKind.push(kind);
-      this.baseName.push(name);
-      this.baseFile.push(file);
-      this.baseModule.push(module);
-      this.baseLine.push(0);
-      this.baseFrame.push(-1);
-      if (!this.exact) this.byKey.set(key, b);
+    let head = -1;
+    if (!this.exact) {
+      // Bases with this name are chained (usually one): no key string to build and hash, only the name's hash.
+      head = this.byName.get(name) ?? -1;
+      for (let b = head; b >= 0; b = this.baseNext[b]) {
+        if (this.baseKind[b] === kind && this.baseFile[b] === file && this.baseModule[b] === module) return b;
+      }
     }
+    const b = this.baseKind.length;
+    this.baseKind.push(kind);
+    this.baseName.push(name);
+    this.baseFile.push(file);
+    this.baseModule.push(module);
+    this.baseLine.push(0);
+    this.baseFrame.push(-1);
+    this.baseNext.push(head);
+    if (!this.exact) this.byName.set(name, b);
     return b;
   }
 
@@ -951,6 +933,82 @@ function buildFrames(r: Reader): { frames: Frame[]; locFrames: Int32Array; locFr
   return { frames: interner.frames, locFrames, locFrameStart };
 }
 
+/**
+ * A sample's raw labels (key, str, num per label, in order) → the id of its label set, so each distinct list is
+ * turned into strings and a labelsKey once. Open addressing over a hash of the numbers; entries compared exactly.
+ */
+class RawLabelCache {
+  private slots = new Int32Array(64);
+  private readonly hashes: number[] = [];
+  private readonly starts: number[] = [0];
+  private readonly ids: number[] = [];
+  private readonly flat: number[] = [];
+  // The list looked up last (find → add).
+  private hash = 0;
+  private slot = 0;
+  private key: number[] = [];
+  private str: number[] = [];
+  private num: number[] = [];
+  private n = 0;
+
+  /** The label set id of this list, or -1 (then call add with the id). */
+  find(key: number[], str: number[], num: number[], n: number): number {
+    let h = n;
+    for (let k = 0; k < n; k++) {
+      h = Math.imul(h ^ key[k], 0x9e3779b1);
+      h = Math.imul(h ^ str[k], 0x85ebca6b);
+      const v = num[k];
+      h = Math.imul(h ^ (v | 0) ^ ((v / 4294967296) | 0), 0xc2b2ae35);
+    }
+    h = mix32(h);
+    const mask = this.slots.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const e = this.slots[slot] - 1;
+      if (e < 0) break;
+      if (this.hashes[e] === h && this.same(e, key, str, num, n)) return this.ids[e];
+      slot = (slot + 1) & mask;
+    }
+    this.hash = h;
+    this.slot = slot;
+    this.key = key;
+    this.str = str;
+    this.num = num;
+    this.n = n;
+    return -1;
+  }
+
+  private same(e: number, key: number[], str: number[], num: number[], n: number): boolean {
+    const at = this.starts[e];
+    if (this.starts[e + 1] - at !== 3 * n) return false;
+    const f = this.flat;
+    for (let k = 0; k < n; k++) {
+      if (f[at + 3 * k] !== key[k] || f[at + 3 * k + 1] !== str[k] || f[at + 3 * k + 2] !== num[k]) return false;
+    }
+    return true;
+  }
+
+  /** Records the list of the last find() that missed. */
+  add(id: number): void {
+    const e = this.ids.length;
+    for (let k = 0; k < this.n; k++) this.flat.push(this.key[k], this.str[k], this.num[k]);
+    this.starts.push(this.flat.length);
+    this.hashes.push(this.hash);
+    this.ids.push(id);
+    this.slots[this.slot] = e + 1;
+    if (2 * (e + 1) > this.slots.length) {
+      const slots = new Int32Array(this.slots.length * 4);
+      const mask = slots.length - 1;
+      for (let i = 0; i <= e; i++) {
+        let slot = this.hashes[i] & mask;
+        while (slots[slot] !== 0) slot = (slot + 1) & mask;
+        slots[slot] = i + 1;
+      }
+      this.slots = slots;
+    }
+  }
+}
+
 /** Decodes a pprof message (raw protobuf, not gzipped) into the profile model. */
 export function decodePprofMessage(bytes: Uint8Array): Profile {
   const { r, sampleTypes, defaultSampleType, periodType, meta } = readHeader(bytes);
@@ -962,7 +1020,7 @@ export function decodePprofMessage(bytes: Uint8Array): Profile {
   // one frozen object.
   const labelSets: Labels[] = [];
   const labelSetByKey = new Map<string, number>();
-  const labelSetByRaw = new Map<string, number>();
+  const rawLabels = new RawLabelCache();
   const labelSetOf = (labels: Record<string, string>): number => {
     const lk = labelsKey(labels);
     let id = labelSetByKey.get(lk);
@@ -984,7 +1042,6 @@ export function decodePprofMessage(bytes: Uint8Array): Profile {
   const slots = new Int32Array(size);
   const mask = size - 1;
   const vals = r.vals;
-  let prevLabels = -1; // label set of the previous sample, reused while its raw labels repeat
   const scratch: number[] = [];
   const scratchValues: number[] = new Array<number>(nt).fill(0);
 
@@ -994,25 +1051,17 @@ export function decodePprofMessage(bytes: Uint8Array): Profile {
     if (r.nLabels === 0) {
       if (noLabels < 0) noLabels = labelSetOf({});
       ls = noLabels;
-      r.prevLabelCount = 0;
-    } else if (prevLabels >= 0 && r.sameLabelsAsPrevious()) {
-      ls = prevLabels;
     } else {
-      let raw = "";
-      for (let k = 0; k < r.nLabels; k++) raw += `${r.labelKey[k]}:${r.labelStr[k]}:${r.labelNum[k]}|`;
-      let id = labelSetByRaw.get(raw);
-      if (id === undefined) {
+      ls = rawLabels.find(r.labelKey, r.labelStr, r.labelNum, r.nLabels);
+      if (ls < 0) {
         const labels: Record<string, string> = {};
         for (let k = 0; k < r.nLabels; k++) {
           labels[r.str(r.labelKey[k])] = r.labelStr[k] !== 0 ? r.str(r.labelStr[k]) : String(r.labelNum[k]);
         }
-        id = labelSetOf(labels);
-        labelSetByRaw.set(raw, id);
+        ls = labelSetOf(labels);
+        rawLabels.add(ls);
       }
-      ls = id;
-      r.keepLabels();
     }
-    prevLabels = ls;
     // Root-first stack (locations in reverse, each location's lines in reverse) into the scratch array, which
     // is copied (exact size) only for a new sample.
     let depth = 0;
