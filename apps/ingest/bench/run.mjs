@@ -207,7 +207,7 @@ for (const backend of backends) {
           rss: rssMiB(tree(child.pid)),
           cpuMs: (cpu / r.n) * 1000,
           inflate: stage("inflate"),
-          parse: stage("parse"),
+          parse: stage("scan"),
           store: stage("store"),
           e2eRate: drained ? r.n / e2eSecs : NaN,
           e2eCpuMs: (cpuAll / r.n) * 1000,

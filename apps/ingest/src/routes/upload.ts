@@ -1,6 +1,6 @@
 /** `POST /api/v1/profiles`: one profile in any supported format, for the token's team. */
 import { type ProfileFacts, profileFacts } from "@perforator/db";
-import { detectFormat, importProfile, type Profile } from "@perforator/profile";
+import { detectFormat, importProfile, type Profile, scanPprof } from "@perforator/profile";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { principalOf, type RouteContext } from "../app.js";
 import { BadRequest, checkService, inflateCapped, parseLabelParams } from "../limits.js";
@@ -25,6 +25,7 @@ export function factsOf(profile: Profile): UploadFacts {
  * later, off the request path). Other formats are parsed.
  */
 export function readUpload(data: Buffer, format: UploadFormat, filename?: string): UploadFacts {
+  if (format === "pprof") return scanPprof(data);
   return factsOf(importProfile(data, filename));
 }
 
@@ -62,7 +63,7 @@ export async function parseUpload(
   } catch (err) {
     throw new BadRequest(`cannot read the profile: ${(err as Error).message}`, `malformed_${format.replace("-", "_")}`);
   }
-  stages.observe({ stage: "parse" }, (performance.now() - t) / 1000);
+  stages.observe({ stage: format === "pprof" ? "scan" : "parse" }, (performance.now() - t) / 1000);
   if (facts.sampleCount === 0) {
     throw new BadRequest(`the ${format} profile has no samples: nothing to store`, "no_samples");
   }
