@@ -12,7 +12,7 @@ export interface IngestMetrics {
   uploadBytes: Counter<"format">;
   rejects: Counter<"reason">;
   latency: Histogram<"route" | "method" | "status">;
-  /** Time per upload stage (inflate, parse, store), to see where ingest time goes. */
+  /** Time per upload stage (inflate, scan or parse, store), to see where ingest time goes. */
   stages: Histogram<"stage">;
 }
 
@@ -46,7 +46,7 @@ export function createMetrics(storeSize: () => Promise<StoreSize>): IngestMetric
   });
   const stages = new Histogram({
     name: "perforator_ingest_stage_seconds",
-    help: "Time spent per upload stage: inflate (gunzip), parse (decode the profile), store (blob + rows)",
+    help: "Time spent per upload stage: inflate (gunzip), scan (validate a pprof upload without decoding it), parse (decode another format), store (blob + row)",
     labelNames: ["stage"] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],

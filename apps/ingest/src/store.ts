@@ -7,6 +7,7 @@ import {
   getProfile,
   listProfiles,
   loadProfile,
+  type ProfileFacts,
   renderMerged,
   storeProfile,
   verifyApiToken,
@@ -26,7 +27,7 @@ export interface Upload {
   labels: Record<string, string>;
   from: Date;
   until: Date;
-  profile: Profile;
+  facts: ProfileFacts;
   body: Buffer;
   format: string;
   idempotencyKey?: string;

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BlobNotFoundError, FileBlobStore } from "./blob-store.js";
+import { BlobNotFoundError, blobKeyOf, FileBlobStore } from "./blob-store.js";
 
 let root = "";
 afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -46,5 +46,18 @@ describe("FileBlobStore", () => {
     expect(await s.delete(key)).toBe(true);
     expect(await s.has(key)).toBe(false);
     expect(await s.delete(key)).toBe(false);
+  });
+
+  it("keeps writing when the store's directories are removed under it", async () => {
+    const s = store();
+    const first = await s.put(new Uint8Array([1]));
+    rmSync(s.root, { recursive: true, force: true });
+    // Same shard as before, whose directory this process remembers making.
+    let other = new Uint8Array([2]);
+    for (let i = 3; blobKeyOf(other).slice(0, 2) !== first.key.slice(0, 2); i++)
+      other = new Uint8Array([i & 255, i >> 8]);
+    const again = await s.put(other);
+    expect(again.created).toBe(true);
+    expect(await s.get(again.key)).toEqual(other);
   });
 });

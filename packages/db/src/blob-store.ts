@@ -71,6 +71,9 @@ export class BlobNotFoundError extends Error {
  * into place, so a reader never sees a partial blob and concurrent writers of the same content do not conflict.
  */
 export class FileBlobStore implements BlobStore {
+  /** Shard directories this process made or saw, so a put makes no mkdir call for them again. */
+  private readonly dirs = new Set<string>();
+
   constructor(readonly root: string) {}
 
   get location(): string {
@@ -94,10 +97,21 @@ export class FileBlobStore implements BlobStore {
       await utimes(file, now, now).catch(() => {});
       return { key, size: bytes.byteLength, created: false };
     }
-    await mkdir(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    if (!this.dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
     const tmp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
     try {
-      await writeFile(tmp, bytes);
+      try {
+        await writeFile(tmp, bytes);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        // The shard directory went away under us (someone emptied the store): make it again, once.
+        await mkdir(dir, { recursive: true });
+        await writeFile(tmp, bytes);
+      }
       await rename(tmp, file);
     } catch (err) {
       await rm(tmp, { force: true });

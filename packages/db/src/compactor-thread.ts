@@ -3,6 +3,7 @@
  * off the event loop of the process that serves uploads (a pass parses every new profile once, tens of
  * milliseconds each, which would otherwise delay requests). The thread opens its own database connection.
  */
+import { setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { type CompactResult, startCompactor } from "./compactor.js";
@@ -16,6 +17,11 @@ export interface CompactorThreadOptions {
   /** Milliseconds between passes (default 10 s). */
   intervalMs?: number;
   graceMs?: number;
+  /**
+   * Nice value of the compactor's thread (default 10): uploads are answered first, the compactor catches up
+   * with what the CPUs have left. 0 keeps the process's own priority.
+   */
+  nice?: number;
   /** Called after each pass with what it did (from the main thread). */
   onPass?: (r: CompactResult) => void;
   onError?: (message: string) => void;
@@ -55,6 +61,12 @@ export function startCompactorThread(opts: CompactorThreadOptions = {}): Compact
 if (!isMainThread && parentPort && (workerData as { intervalMs?: number } | null) !== undefined) {
   const data = workerData as Omit<CompactorThreadOptions, "onPass" | "onError">;
   const port = parentPort;
+  // On Linux the nice value is per thread: this lowers the priority of this thread only, not the request loop's.
+  try {
+    if ((data.nice ?? 10) !== 0) setPriority(0, data.nice ?? 10);
+  } catch (err) {
+    port.postMessage({ error: `could not lower the compactor thread's priority: ${(err as Error).message}` });
+  }
   const db = openDatabase({ url: data.url, dataDir: data.dataDir, blobUrl: data.blobUrl });
   const handle = startCompactor(db, {
     intervalMs: data.intervalMs,

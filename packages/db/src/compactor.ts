@@ -33,6 +33,8 @@ export interface CompactOptions {
   holder?: string;
   /** At most this many rollups without a function summary (written before summaries existed) are summarised per run (default 200). */
   maxBackfill?: number;
+  /** Stops the pass between windows (what is committed stays; the next pass continues). */
+  signal?: AbortSignal;
 }
 
 export interface CompactResult {
@@ -204,6 +206,7 @@ async function backfillSummaries(
   max: number,
   renew: () => Promise<boolean>,
   result: CompactResult,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   if (max <= 0) return;
   const todo = await db.prisma.rollup.findMany({
@@ -213,7 +216,7 @@ async function backfillSummaries(
     take: max,
   });
   for (const r of todo) {
-    if (!(await renew())) return;
+    if (signal?.aborted || !(await renew())) return;
     try {
       const summary = summariseRollup(decodeRollup(await db.blobs.get(r.blobKey)), FUNCTION_SUMMARY_TOP);
       const done = await db.prisma.$transaction(async (tx) => {
@@ -232,6 +235,30 @@ async function backfillSummaries(
       );
     }
   }
+}
+
+/**
+ * Merges the window's profiles one after another (the next body is read while one is merged), so memory holds
+ * one decoded profile at a time, not the whole window; an abort stops between profiles (nothing is committed).
+ */
+async function mergeProfiles(
+  db: Database,
+  items: readonly { id: string; labels: unknown; blobKey: string; blobEncoding: string; format: string }[],
+  signal: AbortSignal | undefined,
+): Promise<ColumnMerger> {
+  let merger: ColumnMerger | undefined;
+  let next = loadProfile(db, items[0]!);
+  for (let i = 0; i < items.length; i++) {
+    const p = await next;
+    if (i + 1 < items.length) next = loadProfile(db, items[i + 1]!);
+    if (signal?.aborted) {
+      await next.catch(() => {});
+      throw new Error("stopped");
+    }
+    merger ??= new ColumnMerger(p.sampleTypes);
+    merger.addProfile(p, withProfileLabels(asLabels(items[i]!.labels)));
+  }
+  return merger!;
 }
 
 /** Writes the rollup blob, then the row, its function summary and the assignment of its members in one transaction. */
@@ -328,13 +355,10 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
       take: opts.maxProfiles ?? 2000,
     });
     for (const g of groupBy(rows, (r) => windowStart(r.startTime, base))) {
+      if (opts.signal?.aborted) return result;
       if (!(await renew())) return result; // taken over: stop, the other one continues
       try {
-        const profiles = await Promise.all(g.items.map((r) => loadProfile(db, r)));
-        const merger = new ColumnMerger(profiles[0]!.sampleTypes);
-        for (let i = 0; i < profiles.length; i++) {
-          merger.addProfile(profiles[i]!, withProfileLabels(asLabels(g.items[i]!.labels)));
-        }
+        const merger = await mergeProfiles(db, g.items, opts.signal);
         await commitRollup(
           db,
           g,
@@ -363,6 +387,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
         take: 5000,
       });
       for (const g of groupBy(children, (r) => windowStart(r.windowStart, level))) {
+        if (opts.signal?.aborted) return result;
         if (!(await renew())) return result;
         try {
           const parts = await Promise.all(g.items.map(async (r) => decodeRollup(await db.blobs.get(r.blobKey))));
@@ -386,7 +411,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
         }
       }
     }
-    await backfillSummaries(db, opts.maxBackfill ?? 200, renew, result);
+    await backfillSummaries(db, opts.maxBackfill ?? 200, renew, result, opts.signal);
   } finally {
     await dropLease(db, holder).catch(() => {});
   }
@@ -394,7 +419,7 @@ export async function compact(db: Database, opts: CompactOptions = {}): Promise<
 }
 
 export interface CompactorHandle {
-  /** Stops the timer and waits for a pass in progress. */
+  /** Stops the timer, and a pass in progress after its current window; resolves when it has stopped. */
   stop(): Promise<void>;
   /** Runs a pass now (or waits for the running one) and returns its result. */
   runNow(): Promise<CompactResult>;
@@ -415,10 +440,11 @@ export function startCompactor(
   let stopped = false;
   let running: Promise<CompactResult> | null = null;
   let timer: NodeJS.Timeout | undefined;
+  const abort = new AbortController();
   const onError = opts.onError ?? ((err: unknown) => console.error(`compactor: ${(err as Error).message ?? err}`));
   const pass = (): Promise<CompactResult> => {
     if (!running) {
-      running = compact(db, opts)
+      running = compact(db, { ...opts, signal: abort.signal })
         .then((r) => {
           for (const e of r.errors) onError(new Error(e));
           opts.onPass?.(r);
@@ -442,6 +468,7 @@ export function startCompactor(
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      abort.abort(); // a pass over a large backlog stops after its current window, not at its end
       await running?.catch(() => {});
     },
     runNow: pass,

@@ -7,6 +7,7 @@ import { PrismaClient as PostgresClient } from "./generated/postgres/client.js";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.js";
 import { loadMigrations, MIGRATIONS_TABLE, type MigrateResult, migratePostgres, migrateSqlite } from "./migrate.js";
 import { type DatabaseKind, defaultDataDir, resolveDatabase } from "./paths.js";
+import { type ProfileRowWriter, postgresRowWriter, sqliteRowWriter } from "./profile-rows.js";
 
 /**
  * The Prisma client. Both providers generate the same model API from the same models; it is typed
@@ -40,6 +41,11 @@ export interface Database {
   dataDir: string;
   /** Profile bodies and rollups, stored outside the database rows (a directory or S3). */
   blobs: BlobStore;
+  /**
+   * The upload path's Profile row writer (driver-level, group commit; see profile-rows.ts), opened on first
+   * use. Everything else goes through `prisma`.
+   */
+  profileRows(): ProfileRowWriter;
   /** Brings the schema up to date (idempotent, safe to run concurrently from several processes). */
   migrate(): Promise<MigrateResult>;
   /**
@@ -97,12 +103,21 @@ export function openDatabase(options: OpenDatabaseOptions = {}): Database {
   const migrationsTable =
     resolved.kind === "postgres" ? `"${resolved.schema ?? "public"}"."${MIGRATIONS_TABLE}"` : `"${MIGRATIONS_TABLE}"`;
 
+  let rows: ProfileRowWriter | undefined;
   return {
     prisma,
     kind: resolved.kind,
     url: resolved.display,
     dataDir,
     blobs,
+    profileRows() {
+      if (setupError) throw setupError;
+      rows ??=
+        resolved.kind === "sqlite"
+          ? sqliteRowWriter(resolved.file!)
+          : postgresRowWriter(resolved.url, resolved.schema ?? "public", pingTimeoutMs);
+      return rows;
+    },
     async migrate() {
       if (setupError) throw setupError;
       return resolved.kind === "sqlite"
@@ -150,6 +165,9 @@ export function openDatabase(options: OpenDatabaseOptions = {}): Database {
       return { ok: true, latencyMs: ms() };
     },
     async close() {
+      const r = rows;
+      rows = undefined;
+      await r?.close();
       blobs.close();
       await prisma.$disconnect();
     },

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -98,6 +98,12 @@ it("the compactor thread compacts in the background and stops cleanly", async ()
   const thread = dist.startCompactorThread({ url, dataDir: dir, intervalMs: 100, onPass: (r) => passes.push(r) });
   try {
     for (let i = 0; i < 200 && !passes.some((p) => p.profiles > 0); i++) await new Promise((r) => setTimeout(r, 50));
+    // Its thread runs at nice 10, the rest of the process (the request loop) stays at 0.
+    const nice = readdirSync("/proc/self/task").map((tid) =>
+      Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]),
+    );
+    expect(nice.filter((n) => n === 10)).toHaveLength(1);
+    expect(nice.filter((n) => n !== 10 && n !== 0)).toEqual([]);
   } finally {
     await thread.stop();
   }

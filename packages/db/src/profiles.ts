@@ -7,8 +7,10 @@ import {
   type LabelMatcher,
   type Profile,
   parseSelector,
+  type ValueType,
 } from "@perforator/profile";
 import type { Database } from "./database.js";
+import { type NewProfileRow, newRowId } from "./profile-rows.js";
 import { ensureDefaultTeam } from "./teams.js";
 
 const gzipAsync = promisify(gzip);
@@ -95,24 +97,49 @@ function toRecord(row: ProfileRow): ProfileRecord {
 const withService = { service: { select: { name: true } } } as const;
 
 /** Services this process has seen (team + name → id and labels), so an upload usually skips that query. */
-const knownServices = new WeakMap<Database, Map<string, { id: string; name: string; labels: LabelSet }>>();
+const knownServices = new WeakMap<Database, Map<string, KnownService>>();
+
+type KnownService = { id: string; name: string; labels: LabelSet };
+/** Upserts in flight, per team + name: a burst of uploads for a new service makes one upsert, not one each. */
+const pendingServices = new WeakMap<Database, Map<string, Promise<unknown>>>();
 
 /** upsertService through the per-process cache; forget() after a write that failed on the service's key. */
-async function cachedService(db: Database, teamId: string, name: string, labels: LabelSet) {
+async function cachedService(
+  db: Database,
+  teamId: string,
+  name: string,
+  labels: LabelSet,
+): Promise<{ service: KnownService; forget: () => void }> {
   let cache = knownServices.get(db);
-  if (!cache) {
+  let pending = pendingServices.get(db);
+  if (!cache || !pending) {
     cache = new Map();
+    pending = new Map();
     knownServices.set(db, cache);
+    pendingServices.set(db, pending);
   }
   const k = `${teamId}\u0000${name}`;
+  const forget = () => cache.delete(k);
+  for (;;) {
+    const hit = cache.get(k);
+    if (hit && Object.entries(labels).every(([l, v]) => hit.labels[l] === v)) return { service: hit, forget };
+    const inFlight = pending.get(k);
+    if (!inFlight) break;
+    await inFlight.catch(() => {}); // then look again: it may have added what we need
+  }
   const hit = cache.get(k);
-  if (hit && Object.entries(labels).every(([l, v]) => hit.labels[l] === v))
-    return { service: hit, forget: () => cache.delete(k) };
-  const s = await upsertService(db, teamId, name, labels);
-  const entry = { id: s.id, name: s.name, labels: { ...(hit?.labels ?? {}), ...labels } };
-  if (cache.size > 10_000) cache.clear();
-  cache.set(k, entry);
-  return { service: entry, forget: () => cache.delete(k) };
+  const upsert = upsertService(db, teamId, name, { ...(hit?.labels ?? {}), ...labels }).then((s) => {
+    const entry = { id: s.id, name: s.name, labels: { ...(hit?.labels ?? {}), ...labels } };
+    if (cache.size > 10_000) cache.clear();
+    cache.set(k, entry);
+    return entry;
+  });
+  pending.set(k, upsert);
+  try {
+    return { service: await upsert, forget };
+  } finally {
+    pending.delete(k);
+  }
 }
 
 /** Creates the service or merges labels into it; two uploads creating the same new service at once both succeed. */
@@ -189,8 +216,10 @@ export interface StoreProfileInput {
   labels?: LabelSet;
   from: Date;
   until: Date;
-  /** The parsed upload (from @perforator/profile). */
-  profile: Profile;
+  /** The parsed upload (from @perforator/profile); or pass `facts` when only the upload was validated. */
+  profile?: Profile;
+  /** What the row needs of the profile (e.g. from scanPprof, without decoding it); computed from `profile` if absent. */
+  facts?: ProfileFacts;
   /** The bytes as uploaded (maybe gzip); kept, compressed, so a download returns the original. */
   body: Uint8Array;
   /** Format of `body`: `pprof`, `folded`, `cpuprofile`, `json`. */
@@ -203,6 +232,30 @@ export interface StoreProfileResult {
   id: string;
   /** False when the idempotency key had been used: `id` is the first upload's. */
   created: boolean;
+}
+
+/** What the Profile row records of a profile: from a decoded Profile (profileFacts) or a scan of the upload. */
+export interface ProfileFacts {
+  sampleTypes: readonly ValueType[];
+  defaultSampleType: number;
+  period: number;
+  periodType: ValueType;
+  sampleCount: number;
+  /** Sum of the sample values, per sample type. */
+  totals: readonly number[];
+}
+
+export function profileFacts(p: Profile): ProfileFacts {
+  const totals = p.sampleTypes.map(() => 0);
+  for (const s of p.samples) for (let i = 0; i < totals.length; i++) totals[i]! += s.values[i] ?? 0;
+  return {
+    sampleTypes: p.sampleTypes,
+    defaultSampleType: p.defaultSampleType,
+    period: p.period,
+    periodType: p.periodType,
+    sampleCount: p.samples.length,
+    totals,
+  };
 }
 
 export function sampleTypesKey(p: Pick<Profile, "sampleTypes">): string {
@@ -237,72 +290,61 @@ export async function releaseBlob(db: Database, key: string, bytes: Uint8Array):
  * same moment, returns the first id with `created: false` (the unique index decides).
  */
 export async function storeProfile(db: Database, input: StoreProfileInput): Promise<StoreProfileResult> {
-  const { teamId, profile: p } = input;
+  const { teamId } = input;
+  const facts = input.facts ?? (input.profile ? profileFacts(input.profile) : undefined);
+  if (!facts) throw new Error("storeProfile needs the parsed profile or its facts");
   if (!(input.until.getTime() >= input.from.getTime())) {
     throw new Error(`profile end time ${input.until.toISOString()} is before its start ${input.from.toISOString()}`);
   }
-  if (p.sampleTypes.length === 0) throw new Error("the profile has no sample types");
+  if (facts.sampleTypes.length === 0) throw new Error("the profile has no sample types");
   const key = input.idempotencyKey;
-  if (key !== undefined) {
-    const seen = await db.prisma.profile.findUnique({
-      where: { teamId_idempotencyKey: { teamId, idempotencyKey: key } },
-      select: { id: true },
-    });
-    if (seen) return { id: seen.id, created: false };
-  }
   const alreadyGzip = isGzip(input.body);
   const stored = alreadyGzip ? input.body : new Uint8Array(await gzipAsync(input.body, { level: 1 }));
   const decompressedSize = alreadyGzip ? gzipISize(input.body) : input.body.byteLength;
-
-  const vi = Math.min(Math.max(p.defaultSampleType, 0), p.sampleTypes.length - 1);
-  let total = 0;
-  for (const s of p.samples) total += s.values[vi] ?? 0;
+  const vi = Math.min(Math.max(facts.defaultSampleType, 0), facts.sampleTypes.length - 1);
+  const type = facts.sampleTypes[vi]!;
   const { service, forget } = await cachedService(db, teamId, input.service, input.serviceLabels ?? {});
-  const type = p.sampleTypes[vi]!;
 
   const blob = await db.blobs.put(stored);
-  let id: string;
-  try {
-    const row = await db.prisma.profile.create({
-      data: {
-        teamId,
-        serviceId: service.id,
-        startTime: input.from,
-        endTime: input.until,
-        sampleType: type.type,
-        sampleUnit: type.unit,
-        sampleTypes: sampleTypesKey(p),
-        period: Number.isFinite(p.period) && p.period > 0 ? p.period : null,
-        periodType: p.period > 0 ? `${p.periodType.type}:${p.periodType.unit}` : null,
-        labels: input.labels ?? {},
-        totalValue: BigInt(Math.round(total)),
-        sampleCount: p.samples.length,
-        format: input.format,
-        blobKey: blob.key,
-        blobSize: blob.size,
-        blobEncoding: "gzip",
-        rawSize: input.body.byteLength,
-        decompressedSize,
-        idempotencyKey: key ?? null,
-      },
-      select: { id: true },
-    });
-    id = row.id;
-  } catch (err) {
-    forget(); // the service may have been deleted meanwhile: look it up again next time
-    if (blob.created) await releaseBlob(db, blob.key, stored).catch(() => {});
-    if (key !== undefined && isUniqueViolation(err)) {
-      const first = await db.prisma.profile.findUnique({
-        where: { teamId_idempotencyKey: { teamId, idempotencyKey: key } },
-        select: { id: true },
-      });
-      if (first) return { id: first.id, created: false };
-    }
-    throw err;
+  const rows = db.profileRows();
+  const row: NewProfileRow = {
+    id: newRowId(),
+    teamId,
+    serviceId: service.id,
+    startTime: input.from,
+    endTime: input.until,
+    sampleType: type.type,
+    sampleUnit: type.unit,
+    sampleTypes: sampleTypesKey(facts),
+    period: Number.isFinite(facts.period) && facts.period > 0 ? facts.period : null,
+    periodType: facts.period > 0 ? `${facts.periodType.type}:${facts.periodType.unit}` : null,
+    labels: JSON.stringify(input.labels ?? {}),
+    totalValue: BigInt(Math.round(facts.totals[vi] ?? 0)),
+    sampleCount: facts.sampleCount,
+    format: input.format,
+    blobKey: blob.key,
+    blobSize: blob.size,
+    blobEncoding: "gzip",
+    rawSize: input.body.byteLength,
+    decompressedSize,
+    idempotencyKey: key ?? null,
+    createdAt: new Date(),
+  };
+  const outcome = await rows.insert(row);
+  if (outcome.inserted) {
+    // A concurrent failed upload of the same bytes may have released the blob between our put and our commit.
+    if (!(await db.blobs.has(blob.key))) await db.blobs.put(stored);
+    return { id: row.id, created: true };
   }
-  // A concurrent failed upload of the same bytes may have released the blob between our put and our commit.
-  if (!(await db.blobs.has(blob.key))) await db.blobs.put(stored);
-  return { id, created: true };
+  if (blob.created) await releaseBlob(db, blob.key, stored).catch(() => {});
+  if ("conflict" in outcome && key !== undefined) {
+    // The key was used: answer with the first upload's id (it committed before our insert ran).
+    const first = await rows.idForKey(teamId, key);
+    if (first) return { id: first, created: false };
+    throw new Error(`idempotency key ${JSON.stringify(key)} conflicted, but no profile holds it`);
+  }
+  forget(); // the service may have been deleted meanwhile: look it up again next time
+  throw "error" in outcome ? outcome.error : new Error("the profile row was not written");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -157,3 +157,40 @@ export function treeProfile(nNodes, seed) {
     avgDepth: sumDepth / samples.length,
   };
 }
+
+/**
+ * One upload as the ingest bench sends them (apps/ingest/src/fixtures.ts): a Python server's CPU profile whose
+ * `stacks` stacks (depth 10-20) walk a call graph of 1,500 functions, so they share prefixes; ~1,900 distinct.
+ * With `labels`, each stack also carries a thread (tid + thread_name), as the collector writes them.
+ */
+export function uploadProfile(ProfileBuilder, seed, { stacks = 2000, labels = false } = {}) {
+  const r = rng(seed * 7919 + 1);
+  const pick = (n) => Math.floor(r() * n);
+  const b = new ProfileBuilder([{ type: "cpu", unit: "nanoseconds" }], {
+    timeNanos: 1.764e18 + seed * 1e10,
+    durationNanos: 10e9,
+    period: 1e9 / 99,
+  });
+  const frame = (i) => ({
+    name: `app.module${i % 40}.function_${i}`,
+    file: `/srv/app/module${i % 40}.py`,
+    line: 10 + (i % 200),
+    kind: "python",
+    module: "",
+  });
+  for (let s = 0; s < stacks; s++) {
+    const depth = 10 + pick(11);
+    const stack = [frame(0), frame(1)];
+    for (let d = 2, f = 1; d < depth; d++) {
+      f = 2 + ((f * 31 + pick(2) * 977 + d) % 1500);
+      stack.push(frame(f));
+    }
+    const t = pick(4);
+    b.addFrames(
+      stack,
+      [(1 + pick(20)) * 10_101_010],
+      labels ? { tid: String(4200 + t), thread_name: `worker-${t}` } : {},
+    );
+  }
+  return b.build();
+}

@@ -15,7 +15,7 @@ export { detectFormat, importProfile, type ProfileFormat } from "./importers/aut
 export { type CpuProfileJson, isCpuProfileShape, parseCpuProfile } from "./importers/cpuprofile.js";
 export { type FoldedOptions, parseFolded } from "./importers/folded.js";
 export { parseProfile } from "./importers/json.js";
-export { isGzip, parsePprof } from "./importers/pprof.js";
+export { isGzip, type PprofScan, parsePprof, scanPprof } from "./importers/pprof.js";
 // operations
 export { FrameTable } from "./intern/frame-table.js";
 export { fnv1a } from "./intern/hash.js";

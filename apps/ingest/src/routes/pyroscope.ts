@@ -1,12 +1,12 @@
 /** Pyroscope's legacy push API, `POST /ingest`, for Pyroscope SDKs; needs an ingest token like /api/v1. */
-import { importProfile, parseFolded } from "@perforator/profile";
+import { parseFolded } from "@perforator/profile";
 import type { FastifyInstance } from "fastify";
 import { principalOf, type RouteContext } from "../app.js";
 import { BadRequest, checkLabels, checkService } from "../limits.js";
 import { boundaryOf, parseMultipart } from "../multipart.js";
 import { parseAppName, parseFormat, parsePositive, parseTime } from "../pyroscope.js";
 import { storeUpload } from "../store.js";
-import { parseUpload, profileTimes } from "./upload.js";
+import { factsOf, parseUpload, profileTimes, readUpload } from "./upload.js";
 
 interface IngestQuery {
   name?: string;
@@ -62,14 +62,16 @@ export function registerPyroscope(app: FastifyInstance, ctx: RouteContext): void
       try {
         req.uploadFormat = format;
         up = await parseUpload(ctx, req, body, (data, detected) => {
-          if (format === "pprof") return importProfile(data, filename);
+          if (format === "pprof") return readUpload(data, "pprof", filename);
           if (detected === "pprof")
             throw new Error("the body is binary, not folded text; for pprof uploads add format=pprof");
-          return parseFolded(data, {
-            sampleType: { type: name.type ?? "cpu", unit: q.units?.trim() || "samples" },
-            period: 1e9 / sampleRate,
-            filename,
-          });
+          return factsOf(
+            parseFolded(data, {
+              sampleType: { type: name.type ?? "cpu", unit: q.units?.trim() || "samples" },
+              period: 1e9 / sampleRate,
+              filename,
+            }),
+          );
         });
       } catch (err) {
         // Idle SDKs send profiles without samples: not an error for Pyroscope clients.
@@ -86,7 +88,7 @@ export function registerPyroscope(app: FastifyInstance, ctx: RouteContext): void
       if (name.type) labels.__type__ = name.type;
       checkLabels(labels);
       const { from, until } = profileTimes(
-        up.profile,
+        up.facts,
         parseTime(q.from, "from", now),
         parseTime(q.until, "until", now),
         now,
@@ -99,7 +101,7 @@ export function registerPyroscope(app: FastifyInstance, ctx: RouteContext): void
         labels,
         from,
         until,
-        profile: up.profile,
+        facts: up.facts,
         body: up.body,
         format,
       });

@@ -1,5 +1,6 @@
 /** `POST /api/v1/profiles`: one profile in any supported format, for the token's team. */
-import { detectFormat, importProfile, type Profile } from "@perforator/profile";
+import { type ProfileFacts, profileFacts } from "@perforator/db";
+import { detectFormat, importProfile, type Profile, scanPprof } from "@perforator/profile";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { principalOf, type RouteContext } from "../app.js";
 import { BadRequest, checkService, inflateCapped, parseLabelParams } from "../limits.js";
@@ -8,8 +9,28 @@ import { storeUpload } from "../store.js";
 
 export type UploadFormat = "pprof" | "folded" | "cpuprofile" | "perforator-json";
 
+/** What the upload path keeps of a profile: the row's facts and the profile's own time span. */
+export interface UploadFacts extends ProfileFacts {
+  timeNanos: number;
+  durationNanos: number;
+}
+
+export function factsOf(profile: Profile): UploadFacts {
+  return { ...profileFacts(profile), timeNanos: profile.timeNanos, durationNanos: profile.durationNanos };
+}
+
+/**
+ * Validates an upload and reads what its row needs. pprof (nearly every upload) is scanned, not decoded: the
+ * scan checks the whole message as the decoder would, without building the profile (the compactor decodes it
+ * later, off the request path). Other formats are parsed.
+ */
+export function readUpload(data: Buffer, format: UploadFormat, filename?: string): UploadFacts {
+  if (format === "pprof") return scanPprof(data);
+  return factsOf(importProfile(data, filename));
+}
+
 export interface ParsedUpload {
-  profile: Profile;
+  facts: UploadFacts;
   format: UploadFormat;
   /** The body as received (gzip or not): what is stored. */
   body: Buffer;
@@ -20,7 +41,7 @@ export async function parseUpload(
   ctx: RouteContext,
   req: FastifyRequest,
   body: Buffer,
-  parse: (data: Buffer, format: UploadFormat) => Profile = (data) => importProfile(data),
+  parse: (data: Buffer, format: UploadFormat) => UploadFacts = readUpload,
 ): Promise<ParsedUpload> {
   if (body.length === 0) {
     throw new BadRequest(
@@ -36,21 +57,26 @@ export async function parseUpload(
   t = t1;
   const format = detectFormat(data) as UploadFormat;
   req.uploadFormat ??= format;
-  let profile: Profile;
+  let facts: UploadFacts;
   try {
-    profile = parse(data, format);
+    facts = parse(data, format);
   } catch (err) {
     throw new BadRequest(`cannot read the profile: ${(err as Error).message}`, `malformed_${format.replace("-", "_")}`);
   }
-  stages.observe({ stage: "parse" }, (performance.now() - t) / 1000);
-  if (profile.samples.length === 0) {
+  stages.observe({ stage: format === "pprof" ? "scan" : "parse" }, (performance.now() - t) / 1000);
+  if (facts.sampleCount === 0) {
     throw new BadRequest(`the ${format} profile has no samples: nothing to store`, "no_samples");
   }
-  return { profile, format, body };
+  return { facts, format, body };
 }
 
 /** Query times first, then the profile's own (pprof time/duration), then now. */
-export function profileTimes(profile: Profile, from: Date | undefined, until: Date | undefined, now = new Date()) {
+export function profileTimes(
+  profile: Pick<Profile, "timeNanos" | "durationNanos">,
+  from: Date | undefined,
+  until: Date | undefined,
+  now = new Date(),
+) {
   const ownStart = profile.timeNanos > 0 ? new Date(Math.round(profile.timeNanos / 1e6)) : undefined;
   const u = until ?? (ownStart ? new Date(ownStart.getTime() + Math.round(profile.durationNanos / 1e6)) : now);
   const f = from ?? ownStart ?? u;
@@ -95,7 +121,7 @@ export function registerUpload(app: FastifyInstance, ctx: RouteContext): void {
       const qUntil = parseTime(q.until, "until", now);
       const idempotencyKey = idempotencyKeyOf(req.headers["idempotency-key"]);
       const up = await parseUpload(ctx, req, req.body ?? Buffer.alloc(0));
-      const { from, until } = profileTimes(up.profile, qFrom, qUntil, now);
+      const { from, until } = profileTimes(up.facts, qFrom, qUntil, now);
       const t = performance.now();
       const saved = await storeUpload(ctx.db, {
         teamId,
@@ -103,7 +129,7 @@ export function registerUpload(app: FastifyInstance, ctx: RouteContext): void {
         labels,
         from,
         until,
-        profile: up.profile,
+        facts: up.facts,
         body: up.body,
         format: up.format,
         idempotencyKey,
