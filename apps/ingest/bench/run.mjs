@@ -13,8 +13,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { openDatabase } from "@perforator/db";
+import pg from "pg";
 import { realisticPprof } from "../dist/fixtures.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
