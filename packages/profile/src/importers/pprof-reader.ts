@@ -94,18 +94,6 @@ const LABEL_FIELDS = ["key", "str", "num", "num_unit"];
 /** Default TextDecoder, as pprof-format used: invalid UTF-8 becomes U+FFFD, a leading BOM is dropped. */
 const utf8 = /* @__PURE__ */ new TextDecoder();
 
-/**
- * A single-byte decoder (windows-1252, which the WHATWG "latin1" label means): one UTF-16 unit per byte, so byte
- * offsets are string offsets and its ASCII is UTF-8's. Null where the runtime lacks it (Node without ICU).
- */
-const singleByte = /* @__PURE__ */ (() => {
-  try {
-    return new TextDecoder("windows-1252");
-  } catch {
-    return null;
-  }
-})();
-
 function decodeString(b: Uint8Array, start: number, end: number): string {
   return start === end ? "" : utf8.decode(b.subarray(start, end));
 }
@@ -219,8 +207,6 @@ class Reader {
   docUrl = 0;
   readonly comments = new Nums();
   private strings: (string | undefined)[] = [];
-  /** The bytes from the first string to the last, decoded one character per byte (see {@link str}). */
-  private table: string | undefined = undefined;
   nStrings = 1;
 
   // Tables, by position in the message.
@@ -415,21 +401,7 @@ class Reader {
     let s = this.strings[idx];
     if (s === undefined) {
       if (this.stringAt.n === 0) return ""; // no string table: pprof-format's implicit [""]
-      const start = this.stringAt.a[2 * idx];
-      const end = this.stringAt.a[2 * idx + 1];
-      const b = this.buf;
-      let ascii = singleByte !== null;
-      for (let i = start; ascii && i < end; i++) ascii = b[i] < 0x80;
-      if (ascii) {
-        // An ASCII string is a slice of the string table's bytes decoded once, one character per byte.
-        const from = this.stringAt.a[0];
-        let table = this.table;
-        if (table === undefined) {
-          table = singleByte!.decode(b.subarray(from, this.stringAt.a[this.stringAt.n - 1]));
-          this.table = table;
-        }
-        s = table.substring(start - from, end - from);
-      } else s = decodeString(b, start, end);
+      s = decodeString(this.buf, this.stringAt.a[2 * idx], this.stringAt.a[2 * idx + 1]);
       this.strings[idx] = s;
     }
     return s;
