@@ -292,7 +292,8 @@ Notes:
   interned once per (function, mapping), samples merged in an open-addressing table; the Profile it returns is
   identical to the former pprof-format + ProfileBuilder path (the "before" row, kept as the test oracle). Targets:
   decode ≤ 3 ms and scan ≤ 1 ms per upload on a quiet core (500 uploads/s on 2 cores). Most of what is left in decode
-  is allocating the result (frames, stacks, values) and GC.
+  is allocating the result (~1.6 MB: frames, stacks, values) and GC, which depends on how V8 sized the young
+  generation: with \`--max-semi-space-size=32\` the decode row is ~1.5 ms, without it 1.5-2.9 ms across runs.
 - parsePprof of the merged day (below) is dominated by building 76,877 samples and their stacks.
 `;
 const date = new Date().toISOString().slice(0, 10);

@@ -73,6 +73,24 @@ const AT_FUNCTION = 5;
 const AT_PERIOD_TYPE = 6;
 const CONTEXT_NAMES = ["", "sample_type", "sample", "mapping", "location", "function", "period_type"];
 
+// Messages of varint fields only, by field number (1 first).
+const VALUE_TYPE_FIELDS = ["type", "unit"];
+const MAPPING_FIELDS = [
+  "id",
+  "memory_start",
+  "memory_limit",
+  "file_offset",
+  "filename",
+  "build_id",
+  "has_functions",
+  "has_filenames",
+  "has_line_numbers",
+  "has_inline_frames",
+];
+const FUNCTION_FIELDS = ["id", "name", "system_name", "filename", "start_line"];
+const LINE_FIELDS = ["function_id", "line", "column"];
+const LABEL_FIELDS = ["key", "str", "num", "num_unit"];
+
 /** Default TextDecoder, as pprof-format used: invalid UTF-8 becomes U+FFFD, a leading BOM is dropped. */
 const utf8 = /* @__PURE__ */ new TextDecoder();
 
@@ -163,6 +181,12 @@ class Reader {
   pos = 0;
   end: number;
   private context = AT_TOP;
+  /** Fields of the last varintMessage. */
+  private readonly fields = new Float64Array(MAPPING_FIELDS.length);
+  /** The field being read: its wire type, number and where its tag starts. */
+  wire = 0;
+  field = 0;
+  fieldAt = 0;
   private contextIndex = 0;
 
   // Top level: [start, end) of every message and string, and the scalar fields.
@@ -302,54 +326,69 @@ class Reader {
     return t;
   }
 
-  wrongWire(field: number, name: string, wire: number, at: number, want: number): never {
-    this.fail(`field ${field} (${name}) at byte ${at} has wire type ${WIRE_NAMES[wire]}, expected ${WIRE_NAMES[want]}`);
+  /** Reads the next field's tag: sets wire, field and fieldAt (where the tag starts) and returns the field number. */
+  next(): number {
+    this.fieldAt = this.pos;
+    const t = this.tag();
+    this.wire = t & 7;
+    this.field = (t - this.wire) / 8;
+    return this.field;
   }
 
-  /** A varint field; checks the wire type. */
-  scalar(wire: number, field: number, name: string, at: number): number {
-    if (wire !== 0) this.wrongWire(field, name, wire, at, 0);
+  wrongWire(name: string, want: number): never {
+    this.fail(
+      `field ${this.field} (${name}) at byte ${this.fieldAt} has wire type ${WIRE_NAMES[this.wire]}, expected ${WIRE_NAMES[want]}`,
+    );
+  }
+
+  /** The current field as a varint; checks the wire type. */
+  scalar(name: string): number {
+    if (this.wire !== 0) this.wrongWire(name, 0);
     return this.varint();
   }
 
-  /** A length-delimited field: checks wire type and length, moves past it, returns where its bytes start. */
-  bytes(wire: number, field: number, name: string, at: number): number {
-    if (wire !== 2) this.wrongWire(field, name, wire, at, 2);
+  /** The current field as length-delimited: checks wire type and length, moves past it, returns where its bytes start. */
+  bytes(name: string): number {
+    if (this.wire !== 2) this.wrongWire(name, 2);
     const len = this.varint();
     const left = this.end - this.pos;
-    if (len < 0 || len > left) this.fail(`field ${field} (${name}) at byte ${at} claims ${len} bytes, ${left} left`);
+    if (len < 0 || len > left) {
+      this.fail(`field ${this.field} (${name}) at byte ${this.fieldAt} claims ${len} bytes, ${left} left`);
+    }
     const start = this.pos;
     this.pos = start + len;
     return start;
   }
 
-  skip(wire: number, field: number, at: number): void {
-    const left = this.end - this.pos;
+  /** Skips the current (unknown) field by its wire type. */
+  skip(): void {
+    const { wire, field, fieldAt } = this;
     if (wire === 0) this.varint();
     else if (wire === 2) {
       const len = this.varint();
-      const rest = this.end - this.pos;
-      if (len < 0 || len > rest) this.fail(`field ${field} at byte ${at} claims ${len} bytes, ${rest} left`);
+      const left = this.end - this.pos;
+      if (len < 0 || len > left) this.fail(`field ${field} at byte ${fieldAt} claims ${len} bytes, ${left} left`);
       this.pos += len;
     } else if (wire === 1 || wire === 5) {
       const n = wire === 1 ? 8 : 4;
-      if (n > left) this.fail(`field ${field} at byte ${at} needs ${n} bytes, ${left} left`);
+      const left = this.end - this.pos;
+      if (n > left) this.fail(`field ${field} at byte ${fieldAt} needs ${n} bytes, ${left} left`);
       this.pos += n;
-    } else this.fail(`unsupported wire type ${wire} (field ${field}) at byte ${at}`);
+    } else this.fail(`unsupported wire type ${wire} (field ${field}) at byte ${fieldAt}`);
   }
 
-  /** A repeated varint field, packed or not, appended to out. */
-  repeated(wire: number, field: number, name: string, at: number, out: Nums): void {
-    if (wire === 0) out.push(this.varint());
-    else if (wire === 2) {
-      const start = this.bytes(wire, field, name, at);
+  /** The current field as a repeated varint, packed or not, appended to out. */
+  repeated(name: string, out: Nums): void {
+    if (this.wire === 0) out.push(this.varint());
+    else {
+      const start = this.bytes(name);
       const stop = this.pos;
       const end = this.end;
       this.pos = start;
       this.end = stop;
       while (this.pos < stop) out.push(this.varint());
       this.end = end;
-    } else this.wrongWire(field, name, wire, at, 2);
+    }
   }
 
   checkString(idx: number, what: string): void {
@@ -371,171 +410,107 @@ class Reader {
   /** Pass 1: the top-level fields. */
   top(): void {
     while (this.pos < this.end) {
-      const at = this.pos;
-      const tag = this.tag();
-      const wire = tag & 7;
-      const field = (tag - wire) / 8;
+      const field = this.next();
       switch (field) {
         case 1:
-          this.sampleTypeAt.pushPair(this.bytes(wire, field, "sample_type", at), this.pos);
+          this.sampleTypeAt.pushPair(this.bytes("sample_type"), this.pos);
           break;
         case 2:
-          this.sampleAt.pushPair(this.bytes(wire, field, "sample", at), this.pos);
+          this.sampleAt.pushPair(this.bytes("sample"), this.pos);
           break;
         case 3:
-          this.mappingAt.pushPair(this.bytes(wire, field, "mapping", at), this.pos);
+          this.mappingAt.pushPair(this.bytes("mapping"), this.pos);
           break;
         case 4:
-          this.locationAt.pushPair(this.bytes(wire, field, "location", at), this.pos);
+          this.locationAt.pushPair(this.bytes("location"), this.pos);
           break;
         case 5:
-          this.functionAt.pushPair(this.bytes(wire, field, "function", at), this.pos);
+          this.functionAt.pushPair(this.bytes("function"), this.pos);
           break;
         case 6:
-          this.stringAt.pushPair(this.bytes(wire, field, "string_table", at), this.pos);
+          this.stringAt.pushPair(this.bytes("string_table"), this.pos);
           break;
         case 7:
-          this.dropFrames = this.scalar(wire, field, "drop_frames", at);
+          this.dropFrames = this.scalar("drop_frames");
           break;
         case 8:
-          this.keepFrames = this.scalar(wire, field, "keep_frames", at);
+          this.keepFrames = this.scalar("keep_frames");
           break;
         case 9:
-          this.timeNanos = this.scalar(wire, field, "time_nanos", at);
+          this.timeNanos = this.scalar("time_nanos");
           break;
         case 10:
-          this.durationNanos = this.scalar(wire, field, "duration_nanos", at);
+          this.durationNanos = this.scalar("duration_nanos");
           break;
         case 11:
-          this.periodTypeStart = this.bytes(wire, field, "period_type", at);
+          this.periodTypeStart = this.bytes("period_type");
           this.periodTypeEnd = this.pos;
           break;
         case 12:
-          this.period = this.scalar(wire, field, "period", at);
+          this.period = this.scalar("period");
           break;
         case 13:
-          this.repeated(wire, field, "comment", at, this.comments);
+          this.repeated("comment", this.comments);
           break;
         case 14:
-          this.defaultSampleTypeIdx = this.scalar(wire, field, "default_sample_type", at);
+          this.defaultSampleTypeIdx = this.scalar("default_sample_type");
           break;
         case 15:
-          this.docUrl = this.scalar(wire, field, "doc_url", at);
+          this.docUrl = this.scalar("doc_url");
           break;
         default:
-          this.skip(wire, field, at);
+          this.skip();
       }
     }
     this.nStrings = Math.max(1, this.stringAt.n / 2);
     this.strings = new Array(this.nStrings);
   }
 
-  /** A ValueType message → [type, unit] string indices, checked. */
+  /**
+   * Reads a message whose fields 1…names.length are all varints (the last occurrence wins) into `fields`, from the
+   * cursor to `end`; other fields are skipped, absent ones are 0.
+   */
+  varintMessage(end: number, names: readonly string[]): Float64Array {
+    const f = this.fields;
+    f.fill(0);
+    while (this.pos < end) {
+      const field = this.next();
+      if (field <= names.length) f[field - 1] = this.scalar(names[field - 1]);
+      else this.skip();
+    }
+    return f;
+  }
+
+  /** A ValueType message: its type and unit strings, checked. */
   valueType(context: number, index: number, start: number, end: number): ValueType {
     this.enter(context, index, start, end);
-    let type = 0;
-    let unit = 0;
-    while (this.pos < end) {
-      const at = this.pos;
-      const tag = this.tag();
-      const wire = tag & 7;
-      const field = (tag - wire) / 8;
-      if (field === 1) type = this.scalar(wire, field, "type", at);
-      else if (field === 2) unit = this.scalar(wire, field, "unit", at);
-      else this.skip(wire, field, at);
-    }
-    this.checkString(type, "type");
-    this.checkString(unit, "unit");
-    return { type: this.str(type), unit: this.str(unit) };
+    const f = this.varintMessage(end, VALUE_TYPE_FIELDS);
+    this.checkString(f[0], "type");
+    this.checkString(f[1], "unit");
+    return { type: this.str(f[0]), unit: this.str(f[1]) };
   }
 
   mapping(index: number, start: number, end: number): void {
     this.enter(AT_MAPPING, index, start, end);
-    let id = 0;
-    let memoryStart = 0;
-    let fileOffset = 0;
-    let filename = 0;
-    let buildId = 0;
-    while (this.pos < end) {
-      const at = this.pos;
-      const tag = this.tag();
-      const wire = tag & 7;
-      const field = (tag - wire) / 8;
-      switch (field) {
-        case 1:
-          id = this.scalar(wire, field, "id", at);
-          break;
-        case 2:
-          memoryStart = this.scalar(wire, field, "memory_start", at);
-          break;
-        case 3:
-          this.scalar(wire, field, "memory_limit", at);
-          break;
-        case 4:
-          fileOffset = this.scalar(wire, field, "file_offset", at);
-          break;
-        case 5:
-          filename = this.scalar(wire, field, "filename", at);
-          break;
-        case 6:
-          buildId = this.scalar(wire, field, "build_id", at);
-          break;
-        case 7:
-        case 8:
-        case 9:
-        case 10:
-          this.scalar(wire, field, "has_*", at);
-          break;
-        default:
-          this.skip(wire, field, at);
-      }
-    }
-    this.checkString(filename, "filename");
-    this.checkString(buildId, "build_id");
-    this.mapId.push(id);
-    this.mapStart.push(memoryStart);
-    this.mapOffset.push(fileOffset);
-    this.mapFile.push(filename);
+    const f = this.varintMessage(end, MAPPING_FIELDS);
+    this.checkString(f[4], "filename");
+    this.checkString(f[5], "build_id");
+    this.mapId.push(f[0]);
+    this.mapStart.push(f[1]);
+    this.mapOffset.push(f[3]);
+    this.mapFile.push(f[4]);
   }
 
   function(index: number, start: number, end: number): void {
     this.enter(AT_FUNCTION, index, start, end);
-    let id = 0;
-    let name = 0;
-    let systemName = 0;
-    let filename = 0;
-    while (this.pos < end) {
-      const at = this.pos;
-      const tag = this.tag();
-      const wire = tag & 7;
-      const field = (tag - wire) / 8;
-      switch (field) {
-        case 1:
-          id = this.scalar(wire, field, "id", at);
-          break;
-        case 2:
-          name = this.scalar(wire, field, "name", at);
-          break;
-        case 3:
-          systemName = this.scalar(wire, field, "system_name", at);
-          break;
-        case 4:
-          filename = this.scalar(wire, field, "filename", at);
-          break;
-        case 5:
-          this.scalar(wire, field, "start_line", at);
-          break;
-        default:
-          this.skip(wire, field, at);
-      }
-    }
-    this.checkString(name, "name");
-    this.checkString(systemName, "system_name");
-    this.checkString(filename, "filename");
-    this.fnId.push(id);
-    this.fnName.push(name);
-    this.fnSystemName.push(systemName);
-    this.fnFile.push(filename);
+    const f = this.varintMessage(end, FUNCTION_FIELDS);
+    this.checkString(f[1], "name");
+    this.checkString(f[2], "system_name");
+    this.checkString(f[3], "filename");
+    this.fnId.push(f[0]);
+    this.fnName.push(f[1]);
+    this.fnSystemName.push(f[2]);
+    this.fnFile.push(f[3]);
   }
 
   location(index: number, start: number, end: number): void {
@@ -545,30 +520,27 @@ class Reader {
     let address = 0;
     this.locLineStart.push(this.lineFn.n);
     while (this.pos < end) {
-      const at = this.pos;
-      const tag = this.tag();
-      const wire = tag & 7;
-      const field = (tag - wire) / 8;
+      const field = this.next();
       switch (field) {
         case 1:
-          id = this.scalar(wire, field, "id", at);
+          id = this.scalar("id");
           break;
         case 2:
-          mappingId = this.scalar(wire, field, "mapping_id", at);
+          mappingId = this.scalar("mapping_id");
           break;
         case 3:
-          address = this.scalar(wire, field, "address", at);
+          address = this.scalar("address");
           break;
         case 4: {
-          const lineStart = this.bytes(wire, field, "line", at);
+          const lineStart = this.bytes("line");
           this.line(lineStart, this.pos);
           break;
         }
         case 5:
-          this.scalar(wire, field, "is_folded", at);
+          this.scalar("is_folded");
           break;
         default:
-          this.skip(wire, field, at);
+          this.skip();
       }
     }
     this.locId.push(id);
@@ -580,25 +552,14 @@ class Reader {
     const outerEnd = this.end;
     this.pos = start;
     this.end = end;
-    let functionId = 0;
-    let line = 0;
-    while (this.pos < end) {
-      const at = this.pos;
-      const tag = this.tag();
-      const wire = tag & 7;
-      const field = (tag - wire) / 8;
-      if (field === 1) functionId = this.scalar(wire, field, "function_id", at);
-      else if (field === 2) line = this.scalar(wire, field, "line", at);
-      else if (field === 3) this.scalar(wire, field, "column", at);
-      else this.skip(wire, field, at);
-    }
-    const fi = this.fnIndex!.get(functionId);
+    const f = this.varintMessage(end, LINE_FIELDS);
+    const fi = this.fnIndex!.get(f[0]);
     if (fi < 0) {
       const n = this.lineFn.n - this.locLineStart.a[this.locLineStart.n - 1];
-      this.fail(`line ${n} refers to function ${functionId}, which the profile does not define`);
+      this.fail(`line ${n} refers to function ${f[0]}, which the profile does not define`);
     }
     this.lineFn.push(fi);
-    this.lineNo.push(line);
+    this.lineNo.push(f[1]);
     this.end = outerEnd;
   }
 
@@ -612,14 +573,11 @@ class Reader {
     this.nVals = 0;
     this.nLabels = 0;
     while (this.pos < end) {
-      const at = this.pos;
-      const tag = this.tag();
-      const wire = tag & 7;
-      const field = (tag - wire) / 8;
+      const field = this.next();
       if (field === 1) {
-        if (wire === 0) this.addLocation(this.varint(), index);
+        if (this.wire === 0) this.addLocation(this.varint(), index);
         else {
-          const from = this.bytes(wire, field, "location_id", at);
+          const from = this.bytes("location_id");
           const stop = this.pos;
           this.pos = from;
           this.end = stop;
@@ -627,9 +585,9 @@ class Reader {
           this.end = end;
         }
       } else if (field === 2) {
-        if (wire === 0) this.addValue(this.varint(), nt);
+        if (this.wire === 0) this.addValue(this.varint(), nt);
         else {
-          const from = this.bytes(wire, field, "value", at);
+          const from = this.bytes("value");
           const stop = this.pos;
           this.pos = from;
           this.end = stop;
@@ -637,9 +595,9 @@ class Reader {
           this.end = end;
         }
       } else if (field === 3) {
-        const from = this.bytes(wire, field, "label", at);
+        const from = this.bytes("label");
         this.label(from, this.pos);
-      } else this.skip(wire, field, at);
+      } else this.skip();
     }
     if (this.nVals !== nt) {
       this.fail(`the sample has ${this.nVals} value(s), but the profile has ${nt} sample type(s)`);
@@ -666,28 +624,14 @@ class Reader {
     const outerEnd = this.end;
     this.pos = start;
     this.end = end;
-    let key = 0;
-    let str = 0;
-    let num = 0;
-    let numUnit = 0;
-    while (this.pos < end) {
-      const at = this.pos;
-      const tag = this.tag();
-      const wire = tag & 7;
-      const field = (tag - wire) / 8;
-      if (field === 1) key = this.scalar(wire, field, "key", at);
-      else if (field === 2) str = this.scalar(wire, field, "str", at);
-      else if (field === 3) num = this.scalar(wire, field, "num", at);
-      else if (field === 4) numUnit = this.scalar(wire, field, "num_unit", at);
-      else this.skip(wire, field, at);
-    }
-    this.checkString(key, "a label key");
-    this.checkString(str, "a label value");
-    this.checkString(numUnit, "a label num_unit");
+    const f = this.varintMessage(end, LABEL_FIELDS);
+    this.checkString(f[0], "a label key");
+    this.checkString(f[1], "a label value");
+    this.checkString(f[3], "a label num_unit");
     const n = this.nLabels++;
-    this.labelKey[n] = key;
-    this.labelStr[n] = str;
-    this.labelNum[n] = num;
+    this.labelKey[n] = f[0];
+    this.labelStr[n] = f[1];
+    this.labelNum[n] = f[2];
     this.end = outerEnd;
   }
 }

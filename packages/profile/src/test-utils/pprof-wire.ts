@@ -172,70 +172,42 @@ export function encodeWire(p: RawPprof, opts: WireOptions = {}): Uint8Array {
     unknown(m, field + 1);
     w.bytes(field, m.out);
   };
-  const valueType = (w: Writer, field: number, t: { type: number; unit: number }) =>
+  /** A message of scalar fields 1, 2, 3, … with these values. */
+  const scalars = (w: Writer, field: number, values: (Int | undefined)[]) =>
     message(w, field, (m) => {
-      scalar(m, 1, t.type);
-      scalar(m, 2, t.unit);
+      for (let i = 0; i < values.length; i++) scalar(m, i + 1, values[i]);
     });
 
   const w = new Writer();
   unknown(w, 0);
-  for (const t of p.sampleType) valueType(w, 1, t);
+  for (const t of p.sampleType) scalars(w, 1, [t.type, t.unit]);
   for (const s of p.sample) {
     message(w, 2, (m) => {
       repeated(m, 1, s.locationId);
       repeated(m, 2, s.value);
-      for (const l of s.label) {
-        message(m, 3, (x) => {
-          scalar(x, 1, l.key);
-          scalar(x, 2, l.str);
-          scalar(x, 3, l.num);
-          scalar(x, 4, l.numUnit);
-        });
-      }
+      for (const l of s.label) scalars(m, 3, [l.key, l.str, l.num, l.numUnit]);
     });
   }
   for (const mp of p.mapping) {
-    message(w, 3, (m) => {
-      scalar(m, 1, mp.id);
-      scalar(m, 2, mp.memoryStart);
-      scalar(m, 3, mp.memoryLimit);
-      scalar(m, 4, mp.fileOffset);
-      scalar(m, 5, mp.filename);
-      scalar(m, 6, mp.buildId);
-    });
+    scalars(w, 3, [mp.id, mp.memoryStart, mp.memoryLimit, mp.fileOffset, mp.filename, mp.buildId]);
   }
   for (const l of p.location) {
     message(w, 4, (m) => {
       scalar(m, 1, l.id);
       scalar(m, 2, l.mappingId);
       scalar(m, 3, l.address);
-      for (const ln of l.line ?? []) {
-        message(m, 4, (x) => {
-          scalar(x, 1, ln.functionId);
-          scalar(x, 2, ln.line);
-          scalar(x, 3, ln.column);
-        });
-      }
+      for (const ln of l.line ?? []) scalars(m, 4, [ln.functionId, ln.line, ln.column]);
       scalar(m, 5, l.isFolded);
     });
   }
-  for (const f of p.function) {
-    message(w, 5, (m) => {
-      scalar(m, 1, f.id);
-      scalar(m, 2, f.name);
-      scalar(m, 3, f.systemName);
-      scalar(m, 4, f.filename);
-      scalar(m, 5, f.startLine);
-    });
-  }
+  for (const f of p.function) scalars(w, 5, [f.id, f.name, f.systemName, f.filename, f.startLine]);
   const utf8 = new TextEncoder();
   for (const s of p.stringTable) w.bytes(6, typeof s === "string" ? utf8.encode(s) : s);
   scalar(w, 7, p.dropFrames);
   scalar(w, 8, p.keepFrames);
   scalar(w, 9, p.timeNanos);
   scalar(w, 10, p.durationNanos);
-  if (p.periodType) valueType(w, 11, p.periodType);
+  if (p.periodType) scalars(w, 11, [p.periodType.type, p.periodType.unit]);
   scalar(w, 12, p.period);
   repeated(w, 13, p.comment ?? []);
   scalar(w, 14, p.defaultSampleType);
