@@ -25,6 +25,8 @@ const CLIENTS = (process.env.BENCH_CLIENTS ?? "8,32").split(",").map(Number);
 /** Uploads per one-minute window: like 100 hosts each sending one profile a minute. */
 const PER_WINDOW = 100;
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
+/** BENCH_COMPACTOR=off: ingest replicas without a compactor (it runs elsewhere); no e2e columns then. */
+const COMPACTOR = (process.env.BENCH_COMPACTOR ?? "on").trim();
 const CLK_TCK = 100;
 
 function pct(sorted, q) {
@@ -171,6 +173,7 @@ for (const backend of backends) {
       let schema;
       const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", PERFORATOR_DATA_DIR: dir, LOG_LEVEL: "info" };
       env.PERFORATOR_WORKERS = String(workers);
+      env.PERFORATOR_COMPACTOR = COMPACTOR;
       delete env.DATABASE_URL;
       if (backend.pg) {
         schema = `bench_${randomBytes(4).toString("hex")}`;
@@ -185,16 +188,18 @@ for (const backend of backends) {
         const windows = Math.ceil(N / PER_WINDOW);
         const base = (Math.floor(Date.now() / 60_000) - windows - 2) * 60;
         await load(url, token, warm, clients, "warm", base); // JIT, page cache, pools
-        await waitCompacted(env, 0, 300_000); // the warm-up's windows too, so the drain below measures the run
+        if (COMPACTOR === "on") await waitCompacted(env, 0, 300_000); // the warm-up's windows too, so the drain below measures the run
         const pids = tree(child.pid);
         const before = await stageSums(url);
         const cpu0 = cpuSeconds(pids);
         const la = loadavg()[0];
         const t0 = performance.now();
+        const client0 = process.cpuUsage();
         const r = await load(url, token, bodies, clients, `w${workers}c${clients}`, base);
         const cpu = cpuSeconds(tree(child.pid)) - cpu0;
+        const client = process.cpuUsage(client0);
         const after = await stageSums(url);
-        const drained = await waitCompacted(env, 0, 600_000);
+        const drained = COMPACTOR === "on" && (await waitCompacted(env, 0, 600_000));
         const e2eSecs = (performance.now() - t0) / 1000;
         const cpuAll = cpuSeconds(tree(child.pid)) - cpu0;
         const stage = (s) =>
@@ -206,6 +211,7 @@ for (const backend of backends) {
           ...r,
           rss: rssMiB(tree(child.pid)),
           cpuMs: (cpu / r.n) * 1000,
+          clientMs: (client.user + client.system) / 1000 / r.n,
           inflate: stage("inflate"),
           parse: stage("scan"),
           store: stage("store"),
@@ -233,7 +239,7 @@ const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
 const table = rows
   .map(
     (r) =>
-      `| ${r.backend} | ${r.workers} | ${r.clients} | ${r.n}${r.errors ? ` (+${r.errors} errors)` : ""} | **${r.rate.toFixed(0)}** | ${f1(r.p50)} | ${f1(r.p99)} | ${r.rss.toFixed(0)} | ${f1(r.cpuMs)} | ${f1(r.inflate)} / ${f1(r.parse)} / ${f1(r.store)} | ${Number.isFinite(r.e2eRate) ? r.e2eRate.toFixed(0) : "not drained"} | ${f1(r.e2eCpuMs)} | ${r.load.toFixed(1)} |`,
+      `| ${r.backend}${COMPACTOR === "on" ? "" : ", compactor off"} | ${r.workers} | ${r.clients} | ${r.n}${r.errors ? ` (+${r.errors} errors)` : ""} | **${r.rate.toFixed(0)}** | ${f1(r.p50)} | ${f1(r.p99)} | ${r.rss.toFixed(0)} | ${f1(r.cpuMs)} | ${f1(r.clientMs)} | ${f1(r.inflate)} / ${f1(r.parse)} / ${f1(r.store)} | ${COMPACTOR !== "on" ? "—" : Number.isFinite(r.e2eRate) ? r.e2eRate.toFixed(0) : "not drained"} | ${f1(r.e2eCpuMs)} | ${r.load.toFixed(1)} |`,
   )
   .join("\n");
 const generated = `## ingest (apps/ingest)
@@ -244,7 +250,8 @@ distinct realistic gzipped pprof uploads (${avgKiB.toFixed(1)} KiB each, ~1,900 
 from N concurrent keep-alive clients, after 40 warm-up uploads; ${PER_WINDOW} uploads per one-minute window (as from
 ${PER_WINDOW} hosts), in minutes that already closed. Workers = \`PERFORATOR_WORKERS\` (node:cluster processes sharing
 the port). RSS and CPU cover every process of the service (from /proc). **profiles/s**, p50/p99 and CPU ms/profile are
-the upload phase (an upload is answered once its row is committed); the stage split is the service's own
+the upload phase (an upload is answered once its row is committed); client CPU ms = the bench client's own CPU
+per upload (it shares the 2 cores); the stage split is the service's own
 \`perforator_ingest_stage_seconds\` (mean wall time per upload: gunzip / pprof scan (other formats: parse) / store =
 blob + row). **e2e/s** = uploads per second from the first upload until the compactor (a nice 10 thread of the
 primary) has put every one into a 1-minute rollup, and e2e CPU ms = all CPU of the service for that, per upload. The
@@ -252,8 +259,8 @@ bench client runs on the same 2 cores. ${cpus().length} CPUs, Node ${process.ver
 ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC; load = 1-minute load average when the row started.
 Target: ≥ 500 profiles/s with p99 ≤ 100 ms.
 
-| store | workers | clients | uploads | profiles/s | p50 ms | p99 ms | RSS MiB | CPU ms/profile | inflate / scan / store ms | e2e/s | e2e CPU ms | load |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| store | workers | clients | uploads | profiles/s | p50 ms | p99 ms | RSS MiB | CPU ms/profile | client CPU ms | inflate / scan / store ms | e2e/s | e2e CPU ms | load |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${table}
 `;
 const docPath = path.join(root, "docs", "bench", "ingest.md");

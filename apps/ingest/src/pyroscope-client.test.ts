@@ -41,7 +41,7 @@ describe("@pyroscope/nodejs client", () => {
   it("pushes CPU and wall profiles with its auth token; every stored upload is listed by the read API", async () => {
     const tmp = tempDir();
     cleanups.push(tmp.remove);
-    server = await startService(serviceEnv(tmp.dir, { LOG_LEVEL: "info" }));
+    server = await startService(serviceEnv(tmp.dir, { LOG_LEVEL: "debug" }));
     const token = readFileSync(path.join(tmp.dir, "ingest-token"), "utf8").trim();
     const out = await runSdk(server.url, token);
     expect(out).toContain("stopped");
