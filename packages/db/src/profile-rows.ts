@@ -14,31 +14,13 @@
 import { randomBytes } from "node:crypto";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
+import type { ProfileRecord } from "./profiles.js";
 
-export interface NewProfileRow {
-  id: string;
-  teamId: string;
-  serviceId: string;
-  startTime: Date;
-  endTime: Date;
-  sampleType: string;
-  sampleUnit: string;
-  sampleTypes: string;
-  period: number | null;
-  periodType: string | null;
+/** A Profile row as the upload path writes it: the record's fields, labels as JSON text, no service name. */
+export type NewProfileRow = Omit<ProfileRecord, "service" | "labels"> & {
   /** JSON text of the label set. */
   labels: string;
-  totalValue: bigint;
-  sampleCount: number;
-  format: string;
-  blobKey: string;
-  blobSize: number;
-  blobEncoding: string;
-  rawSize: number;
-  decompressedSize: number;
-  idempotencyKey: string | null;
-  createdAt: Date;
-}
+};
 
 const COLUMNS = [
   "id",
@@ -63,6 +45,14 @@ const COLUMNS = [
   "idempotencyKey",
   "createdAt",
 ] as const satisfies readonly (keyof NewProfileRow)[];
+
+/** The row's values in COLUMNS order, dates and big integers in the driver's form. */
+function rowValues(r: NewProfileRow, date: (d: Date) => string, big: (v: bigint) => bigint | string): unknown[] {
+  return COLUMNS.map((c) => {
+    const v = r[c];
+    return v instanceof Date ? date(v) : typeof v === "bigint" ? big(v) : v;
+  });
+}
 
 /** What happened to one row of a batch. */
 export type RowOutcome = { inserted: true } | { inserted: false; conflict: true } | { inserted: false; error: Error };
@@ -159,29 +149,7 @@ export function sqliteRowWriter(file: string, busyTimeoutMs = 15_000): ProfileRo
       `ON CONFLICT ("teamId", "idempotencyKey") DO NOTHING`,
   );
   const byKey = conn.prepare(`SELECT "id" FROM "Profile" WHERE "teamId" = ? AND "idempotencyKey" = ?`).pluck();
-  const params = (r: NewProfileRow) => [
-    r.id,
-    r.teamId,
-    r.serviceId,
-    sqliteDate(r.startTime),
-    sqliteDate(r.endTime),
-    r.sampleType,
-    r.sampleUnit,
-    r.sampleTypes,
-    r.period,
-    r.periodType,
-    r.labels,
-    r.totalValue,
-    r.sampleCount,
-    r.format,
-    r.blobKey,
-    r.blobSize,
-    r.blobEncoding,
-    r.rawSize,
-    r.decompressedSize,
-    r.idempotencyKey,
-    sqliteDate(r.createdAt),
-  ];
+  const params = (r: NewProfileRow) => rowValues(r, sqliteDate, (v) => v);
   const writeBatch = conn.transaction((rows: NewProfileRow[]): RowOutcome[] =>
     rows.map((r) => {
       try {
@@ -231,31 +199,14 @@ export function postgresRowWriter(connectionString: string, schema: string, time
   pool.on("error", () => {}); // an idle client's error: the next query reports it
   const table = `"${schema}"."Profile"`;
   const cols = COLUMNS.map((c) => `"${c}"`).join(", ");
-  const values = (r: NewProfileRow) => [
-    r.id,
-    r.teamId,
-    r.serviceId,
-    // TIMESTAMP(3) without time zone holds UTC (as Prisma writes it): send the UTC text, not a Date, which
-    // node-postgres would turn into local time.
-    r.startTime.toISOString(),
-    r.endTime.toISOString(),
-    r.sampleType,
-    r.sampleUnit,
-    r.sampleTypes,
-    r.period,
-    r.periodType,
-    r.labels,
-    r.totalValue.toString(),
-    r.sampleCount,
-    r.format,
-    r.blobKey,
-    r.blobSize,
-    r.blobEncoding,
-    r.rawSize,
-    r.decompressedSize,
-    r.idempotencyKey,
-    r.createdAt.toISOString(),
-  ];
+  // TIMESTAMP(3) without time zone holds UTC (as Prisma writes it): send the UTC text, not a Date, which
+  // node-postgres would turn into local time.
+  const values = (r: NewProfileRow) =>
+    rowValues(
+      r,
+      (d) => d.toISOString(),
+      (v) => v.toString(),
+    );
   const insertMany = async (rows: NewProfileRow[]): Promise<Set<string>> => {
     const params: unknown[] = [];
     const tuples = rows.map((r) => {
