@@ -42,7 +42,8 @@ d("go tool pprof -raw against the read API (skipped without Debian golang-go)", 
   let id: string;
   beforeAll(async () => {
     tmp = tempDir();
-    server = await startService(serviceEnv(tmp.dir));
+    // debug: every request is logged, so the test sees the URL as the log shows it.
+    server = await startService(serviceEnv(tmp.dir, { LOG_LEVEL: "debug" }));
     const ingest = readFileSync(path.join(tmp.dir, "ingest-token"), "utf8").trim();
     read = await createToken(serviceEnv(tmp.dir), "default", "read");
     for (const seed of [1, 2]) {
