@@ -67,7 +67,9 @@ describe("pnpm demo", () => {
         expect(Number(m[2])).toBeLessThan(Number(m[1]) / 2);
         expect(out).toMatch(new RegExp(`Public report  ${base}/r/[A-Za-z0-9_-]{22} `));
         // DEMO_EXIT=1 stopped the servers again.
-        await expect(fetch(`${base}/api/trpc/health`)).rejects.toThrow();
+        await expect(fetch(`${base}/api/trpc/health`, { signal: AbortSignal.timeout(10_000) })).rejects.toThrow(
+          /fetch failed/,
+        );
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }
