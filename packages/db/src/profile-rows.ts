@@ -161,31 +161,23 @@ export function sqliteRowWriter(file: string, busyTimeoutMs = 15_000): ProfileRo
       }
     }),
   );
-  const gc = groupCommit(async (rows) => {
+  /** Runs `fn`; while the database is busy, retries it after a growing sleep, for up to busyTimeoutMs. */
+  const whenFree = async <T>(fn: () => T): Promise<T> => {
     const deadline = Date.now() + busyTimeoutMs;
     for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
       try {
-        // BEGIN IMMEDIATE: take the write lock up front, so a busy database fails here, before any row ran.
-        return writeBatch.immediate(rows);
+        return fn();
       } catch (err) {
         if (!isSqliteBusy(err) || Date.now() > deadline) throw err;
       }
       await sleep(wait);
     }
-  }, 500);
+  };
+  // BEGIN IMMEDIATE: take the write lock up front, so a busy database fails there, before any row ran.
+  const gc = groupCommit((rows) => whenFree(() => writeBatch.immediate(rows)), 500);
   return {
     insert: gc.insert,
-    async idForKey(teamId, key) {
-      const deadline = Date.now() + busyTimeoutMs;
-      for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-        try {
-          return (byKey.get(teamId, key) as string | undefined) ?? null;
-        } catch (err) {
-          if (!isSqliteBusy(err) || Date.now() > deadline) throw err;
-        }
-        await sleep(wait);
-      }
-    },
+    idForKey: (teamId, key) => whenFree(() => (byKey.get(teamId, key) as string | undefined) ?? null),
     async close() {
       await gc.idle();
       conn.close();
